@@ -1,0 +1,87 @@
+"""Find the DICOM files under a folder and group them into series (by SeriesInstanceUID)."""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import pydicom
+from pydicom.errors import InvalidDicomError
+
+from MedImgAILib.errors import InputError
+
+__all__ = ["DicomSeriesSummary", "NON_IMAGE_SOP_CLASSES", "scan_dicom_folder"]
+
+#: Storage classes that carry no volume image even when they hold pixel-like data.
+NON_IMAGE_SOP_CLASSES = {
+    "1.2.840.10008.5.1.4.1.1.481.3": "RT Structure Set",
+    "1.2.840.10008.5.1.4.1.1.481.5": "RT Plan",
+    "1.2.840.10008.5.1.4.1.1.66.4": "Segmentation",
+    "1.2.840.10008.5.1.4.1.1.66": "Raw Data",
+    "1.2.840.10008.5.1.4.1.1.67": "Real World Value Mapping",
+    "1.2.840.10008.5.1.4.1.1.104.1": "Encapsulated PDF",
+}
+
+
+def _is_non_image_sop_class(sop_class_uid: str) -> bool:
+    # Structured reports (88.x) and presentation states (11.x) are never images either.
+    return (
+        sop_class_uid in NON_IMAGE_SOP_CLASSES
+        or sop_class_uid.startswith("1.2.840.10008.5.1.4.1.1.88.")
+        or sop_class_uid.startswith("1.2.840.10008.5.1.4.1.1.11.")
+    )
+
+
+@dataclass(frozen=True)
+class DicomSeriesSummary:
+    """One series found in a folder: enough to list it and to pick it."""
+
+    series_uid: str
+    modality: str
+    description: str
+    sop_class_uid: str
+    files: tuple[Path, ...]
+
+    @property
+    def is_image(self) -> bool:
+        return not _is_non_image_sop_class(self.sop_class_uid)
+
+    def describe(self) -> str:
+        kind = "" if self.is_image else f" [{NON_IMAGE_SOP_CLASSES.get(self.sop_class_uid, 'not an image')}]"
+        return f"{self.series_uid}  {self.modality or '?'}  {self.description!r}  {len(self.files)} file(s){kind}"
+
+
+def _candidate_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name.upper() != "DICOMDIR")
+
+
+def scan_dicom_folder(folder: str | os.PathLike) -> list[DicomSeriesSummary]:
+    """Group every DICOM file under folder (recursively) by SeriesInstanceUID; non-DICOM files are skipped."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(folder, "no such folder")
+    groups: dict[str, list[tuple[Path, pydicom.Dataset]]] = defaultdict(list)
+    for path in _candidate_files(folder):
+        try:
+            header = pydicom.dcmread(path, stop_before_pixels=True)
+        except (InvalidDicomError, OSError, EOFError, ValueError):
+            continue
+        series_uid = str(header.get("SeriesInstanceUID", "") or "")
+        if not series_uid:
+            raise InputError(path, "DICOM file without SeriesInstanceUID")
+        groups[series_uid].append((path, header))
+    summaries = []
+    for series_uid, members in groups.items():
+        first = members[0][1]
+        summaries.append(
+            DicomSeriesSummary(
+                series_uid=series_uid,
+                modality=str(first.get("Modality", "") or ""),
+                description=str(first.get("SeriesDescription", "") or ""),
+                sop_class_uid=str(first.get("SOPClassUID", "") or ""),
+                files=tuple(path for path, _ in members),
+            )
+        )
+    return sorted(summaries, key=lambda s: (not s.is_image, s.modality, s.series_uid))
