@@ -1,12 +1,14 @@
-"""Write outputs atomically: to a temporary file in the destination folder, then rename over the target.
+"""Write outputs atomically: into a hidden temporary folder beside the destination, then rename.
 
-An interrupted or failed write never leaves a half-written file under the final name.
+An interrupted or failed write never leaves a half-written file under the final name. The temporary file
+keeps the destination's own name (some writers, e.g. Slicer's .mrb, derive content from it).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Iterator
@@ -16,15 +18,13 @@ __all__ = ["atomic_output_path"]
 
 @contextlib.contextmanager
 def atomic_output_path(destination: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path with the destination's suffixes; move it onto destination on success."""
-    destination = Path(destination)
+    """Yield a temporary path with the destination's name; move it onto destination if the block succeeds."""
+    destination = Path(destination).absolute()
     destination.parent.mkdir(parents=True, exist_ok=True)
-    suffix = "".join(destination.suffixes) or ".tmp"
-    handle, temporary = tempfile.mkstemp(prefix=f".{destination.stem}.", suffix=suffix, dir=destination.parent)
-    os.close(handle)
-    temporary_path = Path(temporary)
+    staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
     try:
-        yield temporary_path
-        os.replace(temporary_path, destination)
+        temporary = staging / destination.name
+        yield temporary
+        os.replace(temporary, destination)
     finally:
-        temporary_path.unlink(missing_ok=True)
+        shutil.rmtree(staging, ignore_errors=True)

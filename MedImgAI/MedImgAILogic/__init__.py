@@ -1,0 +1,29 @@
+"""MedImgAI logic layer: MRML nodes <-> MedImgAILib images, transforms and segmentations.
+
+Imports MRML classes (from 3D Slicer, or from the slicer-core wheel outside Slicer), vtk, numpy and
+MedImgAILib; never qt, ctk or the slicer.mrmlScene global: every function takes the scene or nodes it works
+on, so the same code runs in the GUI, the Python console and headless tests.
+"""
+
+from MedImgAILogic.scene_bundle import write_scene_bundle
+from MedImgAILogic.scene_transaction import scene_transaction
+from MedImgAILogic.segmentation_nodes import (
+    SegmentInfo,
+    add_segmentation_node_from_labelmap,
+    labelmap_from_segmentation_node,
+)
+from MedImgAILogic.transform_nodes import add_transform_node_from_sitk, sitk_transform_from_transform_node
+from MedImgAILogic.volume_nodes import add_volume_node_from_image, image_from_volume_node, ijk_to_ras_matrix
+
+__all__ = [
+    "SegmentInfo",
+    "add_segmentation_node_from_labelmap",
+    "add_transform_node_from_sitk",
+    "add_volume_node_from_image",
+    "image_from_volume_node",
+    "ijk_to_ras_matrix",
+    "labelmap_from_segmentation_node",
+    "scene_transaction",
+    "sitk_transform_from_transform_node",
+    "write_scene_bundle",
+]
