@@ -5,6 +5,7 @@ MedImgAILib; never qt, ctk or the slicer.mrmlScene global: every function takes 
 on, so the same code runs in the GUI, the Python console and headless tests.
 """
 
+from MedImgAILogic.case_scene import add_case_to_scene
 from MedImgAILogic.scene_bundle import write_scene_bundle
 from MedImgAILogic.scene_transaction import scene_transaction
 from MedImgAILogic.segmentation_nodes import (
@@ -16,6 +17,7 @@ from MedImgAILogic.transform_nodes import add_transform_node_from_sitk, sitk_tra
 from MedImgAILogic.volume_nodes import add_volume_node_from_image, image_from_volume_node, ijk_to_ras_matrix
 
 __all__ = [
+    "add_case_to_scene",
     "SegmentInfo",
     "add_segmentation_node_from_labelmap",
     "add_transform_node_from_sitk",

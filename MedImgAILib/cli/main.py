@@ -1,0 +1,54 @@
+"""Entry point of ``medimgai``: parse, dispatch, and turn expected failures into one-line errors.
+
+Expected failures (MedImgAIError: bad input, cancelled) print ``medimgai: error: <message>`` and exit 1 with
+no traceback; usage errors exit 2 (argparse); warnings print as ``medimgai: warning: <message>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from typing import Sequence
+
+from MedImgAILib import __version__
+from MedImgAILib.cli import convert_command, demo_command, info_command
+from MedImgAILib.errors import MedImgAIError
+
+__all__ = ["build_parser", "main"]
+
+COMMANDS = (info_command, convert_command, demo_command)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="medimgai",
+        description="Deep-learning segmentation, registration and explainability for CT/MR/PET (research use only).",
+    )
+    parser.add_argument("--version", action="version", version=f"medimgai {__version__}")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        command.add_parser(subparsers).set_defaults(run=command.run)
+    return parser
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"medimgai: warning: {message}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = build_parser().parse_args(argv)
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            return int(arguments.run(arguments) or 0)
+        except MedImgAIError as error:
+            print(f"medimgai: error: {error}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print("medimgai: interrupted; no output was written", file=sys.stderr)
+            return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
