@@ -9,19 +9,10 @@ import numpy as np
 import pytest
 import SimpleITK as sitk
 
-REPOSITORY = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPOSITORY.parent / "shared" / "data"
 sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
 
 from rotations import rotation_matrix  # noqa: E402  (needs the support path)
-
-
-def shared_path(*parts: str) -> Path:
-    """A path under ../shared/data; the test is skipped, with the reason, if it is missing."""
-    path = SHARED_DATA.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"shared data not available: {path}")
-    return path
+from shared_data import shared_path  # noqa: E402
 
 
 @pytest.fixture

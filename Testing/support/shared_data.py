@@ -1,0 +1,17 @@
+"""The project's real imaging data, in ../shared/data beside the repository."""
+
+from pathlib import Path
+
+import pytest
+
+__all__ = ["SHARED_DATA", "shared_path"]
+
+SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared/data; the test is skipped, with the reason, if it is missing."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared data not available: {path}")
+    return path
