@@ -1,7 +1,7 @@
 """MedImgAI logic layer: MRML nodes <-> MedImgAILib images, transforms and segmentations.
 
 Imports MRML classes (from 3D Slicer, or from the slicer-core wheel outside Slicer), vtk, numpy and
-MedImgAILib; never qt, ctk or the slicer.mrmlScene global: every function takes the scene or nodes it works
+MedImgAILib; never qt, ctk or the application's global scene: every function takes the scene or nodes it works
 on, so the same code runs in the GUI, the Python console and headless tests.
 """
 
