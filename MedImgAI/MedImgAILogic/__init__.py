@@ -8,6 +8,7 @@ on, so the same code runs in the GUI, the Python console and headless tests.
 from MedImgAILogic.case_scene import add_case_to_scene
 from MedImgAILogic.scene_bundle import write_scene_bundle
 from MedImgAILogic.scene_transaction import scene_transaction
+from MedImgAILogic.segmentation_logic import SegmentationLogic, SegmentationOutcome
 from MedImgAILogic.segmentation_nodes import (
     SegmentInfo,
     add_segmentation_node_from_labelmap,
@@ -19,6 +20,8 @@ from MedImgAILogic.volume_nodes import add_volume_node_from_image, image_from_vo
 __all__ = [
     "add_case_to_scene",
     "SegmentInfo",
+    "SegmentationLogic",
+    "SegmentationOutcome",
     "add_segmentation_node_from_labelmap",
     "add_transform_node_from_sitk",
     "add_volume_node_from_image",

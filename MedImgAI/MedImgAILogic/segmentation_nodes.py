@@ -19,6 +19,7 @@ from MedImgAILogic.volume_nodes import ijk_to_ras_matrix
 
 __all__ = ["SegmentInfo", "add_segmentation_node_from_labelmap", "labelmap_from_segmentation_node"]
 
+TERMINOLOGY_TAG = "TerminologyEntry"  # the segment tag Slicer's terminology widgets read
 INTEGER_PIXEL_TYPES = (sitk.sitkUInt8, sitk.sitkInt8, sitk.sitkUInt16, sitk.sitkInt16, sitk.sitkUInt32, sitk.sitkInt32)
 
 
@@ -29,6 +30,7 @@ class SegmentInfo:
     label_value: int
     name: str
     color: tuple[float, float, float] = (0.9, 0.3, 0.2)
+    terminology: str | None = None  # Slicer's serialised terminology entry (see terminology.py)
 
 
 def _oriented_image(array_kji: np.ndarray, ijk_to_ras: np.ndarray) -> "slicer.vtkOrientedImageData":
@@ -93,7 +95,9 @@ def add_segmentation_node_from_labelmap(
                 segment.SetName(info.name)
                 segment.SetColor(*info.color)
             else:
-                segmentation.AddEmptySegment("", info.name, list(info.color))
+                segment = segmentation.GetSegment(segmentation.AddEmptySegment("", info.name, list(info.color)))
+            if info.terminology:
+                segment.SetTag(TERMINOLOGY_TAG, info.terminology)
     return node
 
 
@@ -154,8 +158,10 @@ def labelmap_from_segmentation_node(segmentation_node, reference=None) -> tuple[
     array = numpy_support.vtk_to_numpy(merged.GetPointData().GetScalars()).reshape(dimensions[::-1])
     dtype = np.uint8 if max(values) < 256 else np.uint16
     image = image_from_array_and_matrix(array.astype(dtype), ras_to_lps_matrix(world_ijk_to_ras))
-    legend = [
-        SegmentInfo(value, segmentation.GetSegment(sid).GetName(), tuple(segmentation.GetSegment(sid).GetColor()))
-        for sid, value in zip(segment_ids, values)
-    ]
+    legend = []
+    for segment_id, value in zip(segment_ids, values):
+        segment = segmentation.GetSegment(segment_id)
+        terminology = vtk.reference("")
+        found = segment.GetTag(TERMINOLOGY_TAG, terminology)
+        legend.append(SegmentInfo(value, segment.GetName(), tuple(segment.GetColor()), str(terminology) if found else None))
     return image, legend

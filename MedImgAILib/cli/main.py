@@ -12,12 +12,19 @@ import warnings
 from typing import Sequence
 
 from MedImgAILib import __version__
-from MedImgAILib.cli import convert_command, demo_command, info_command
+from MedImgAILib.cli import (
+    convert_command,
+    demo_command,
+    info_command,
+    models_command,
+    segment_command,
+    train_command,
+)
 from MedImgAILib.errors import MedImgAIError
 
 __all__ = ["build_parser", "main"]
 
-COMMANDS = (info_command, convert_command, demo_command)
+COMMANDS = (info_command, convert_command, segment_command, models_command, train_command, demo_command)
 
 
 def build_parser() -> argparse.ArgumentParser:

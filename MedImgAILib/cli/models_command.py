@@ -1,0 +1,48 @@
+"""``medimgai models``: the catalog (id, inputs, labels, size, bundled / cached / downloadable)."""
+
+from __future__ import annotations
+
+import argparse
+
+from MedImgAILib.cli.console_progress import ConsoleProgress
+from MedImgAILib.errors import InputError
+from MedImgAILib.models.catalog import load_catalog
+from MedImgAILib.models.model_resolver import cached_model_folder, ensure_model_folder
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser("models", help="list the model catalog, or download a model")
+    parser.add_argument("--download", metavar="ID", help="download and verify this catalog model now")
+    parser.add_argument("--catalog", help="use another catalog JSON file")
+    return parser
+
+
+def _folder_size(folder) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def run(arguments: argparse.Namespace) -> int:
+    catalog = load_catalog(arguments.catalog)
+    if arguments.download:
+        entry = catalog.get(arguments.download)
+        if entry is None:
+            raise InputError(arguments.download, f"is not in the catalog ({', '.join(sorted(catalog))})")
+        folder = ensure_model_folder(entry, progress=ConsoleProgress())
+        print(f"{entry.id} {entry.version} ready in {folder}")
+        return 0
+    print(f"{'id':<22} {'version':<8} {'inputs':<14} {'labels':<24} {'size':>9}  status")
+    for entry in catalog.values():
+        if entry.is_bundled:
+            from MedImgAILib.models.catalog import resources_folder
+
+            folder = resources_folder() / entry.bundled
+            status, size = ("bundled" if folder.is_dir() else "bundled (missing)"), _folder_size(folder) if folder.is_dir() else 0
+        else:
+            cached = cached_model_folder(entry)
+            status = f"cached in {cached}" if cached.is_dir() else "downloadable"
+            size = entry.size_bytes
+        print(f"{entry.id:<22} {entry.version:<8} {'+'.join(entry.inputs):<14} {', '.join(entry.labels):<24} "
+              f"{size / 2**20:>7.1f}MB  {status}")
+    return 0

@@ -1,0 +1,34 @@
+"""A rough memory estimate before running a sliding-window inference, so users can choose device and size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+__all__ = ["MemoryEstimate", "estimate_inference_memory"]
+
+BYTES_PER_FLOAT = 4
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    volume_bytes: int  # input channels + output probabilities + blending weights on the model grid
+    window_bytes: int  # activations of one batch of windows (a coarse multiple of the window size)
+    parameter_bytes: int
+
+    @property
+    def total_bytes(self) -> int:
+        return self.volume_bytes + self.window_bytes + self.parameter_bytes
+
+    def __str__(self) -> str:
+        return f"about {self.total_bytes / 2**20:.0f} MiB"
+
+
+def estimate_inference_memory(network: torch.nn.Module, in_channels: int, out_channels: int, grid_voxels: int,
+                              patch_voxels: int, batch: int = 1, activation_factor: int = 64) -> MemoryEstimate:
+    """activation_factor: activations per input voxel of a window; 64 suits 16-to-128-channel U-Nets."""
+    parameters = sum(p.numel() for p in network.parameters()) * BYTES_PER_FLOAT
+    volume = grid_voxels * (in_channels + 2 * out_channels + 1) * BYTES_PER_FLOAT
+    window = batch * patch_voxels * activation_factor * BYTES_PER_FLOAT
+    return MemoryEstimate(volume, window, parameters)

@@ -1,0 +1,69 @@
+"""Turn the user's images into the tensor a model expects, and know how to map results back.
+
+Every input is normalised on its own grid, then resampled by physical coordinates onto the model grid,
+derived from the first (reference) input; channels are stacked in the order the model declares.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+import numpy as np
+import SimpleITK as sitk
+
+from MedImgAILib.errors import InputError
+from MedImgAILib.inference.model_grid import model_grid, resample_onto
+from MedImgAILib.inference.normalization import normalize
+from MedImgAILib.models.model_spec import ModelSpec
+
+__all__ = ["ModelInput", "check_inputs", "prepare_model_input"]
+
+
+@dataclass(frozen=True)
+class ModelInput:
+    array: np.ndarray  # (channels, i, j, k) float32 on the model grid
+    grid: sitk.Image  # geometry of the model grid (voxels unused)
+    reference: sitk.Image  # the first input: results are returned on its exact grid
+
+
+def _expected(spec: ModelSpec) -> str:
+    return ", ".join(f"{i.name} ({i.modality})" for i in spec.inputs)
+
+
+def check_inputs(spec: ModelSpec, images: Mapping[str, sitk.Image]) -> None:
+    """Refuse missing, unexpected, non-3D, non-scalar or non-finite inputs with a message listing what is expected."""
+    missing = [name for name in spec.input_names if name not in images]
+    unexpected = [name for name in images if name not in spec.input_names]
+    if missing or unexpected:
+        details = "; ".join(part for part in (
+            f"missing: {', '.join(missing)}" if missing else "",
+            f"unexpected: {', '.join(unexpected)}" if unexpected else "",
+        ) if part)
+        raise InputError(None, f"model '{spec.id}' expects the inputs {_expected(spec)}; {details}")
+    for name in spec.input_names:
+        image = images[name]
+        if image.GetDimension() != 3 or image.GetNumberOfComponentsPerPixel() != 1:
+            raise InputError(name, f"input must be a 3D scalar image, got {image.GetDimension()}D with "
+                                   f"{image.GetNumberOfComponentsPerPixel()} component(s)")
+        if min(image.GetSize()) < 2:
+            raise InputError(name, f"input is too small ({image.GetSize()}): a volume is needed")
+        if not np.isfinite(sitk.GetArrayViewFromImage(image)).all():
+            raise InputError(name, "input contains NaN or infinite values")
+
+
+def _normalized_image(image: sitk.Image, normalization) -> sitk.Image:
+    normalized = sitk.GetImageFromArray(normalize(sitk.GetArrayViewFromImage(image), normalization))
+    normalized.CopyInformation(image)
+    return normalized
+
+
+def prepare_model_input(spec: ModelSpec, images: Mapping[str, sitk.Image]) -> ModelInput:
+    check_inputs(spec, images)
+    reference = images[spec.inputs[0].name]
+    grid = model_grid(reference, spec.target_spacing_mm)
+    channels = []
+    for declared in spec.inputs:
+        resampled = resample_onto(_normalized_image(images[declared.name], declared.normalization), grid)
+        channels.append(sitk.GetArrayFromImage(resampled).transpose(2, 1, 0))
+    return ModelInput(array=np.ascontiguousarray(np.stack(channels), dtype=np.float32), grid=grid, reference=reference)

@@ -1,0 +1,47 @@
+"""Clean a predicted labelmap: keep the largest component, fill holes, drop small islands (per label)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+__all__ = ["PostProcessing", "postprocess_labels"]
+
+
+@dataclass(frozen=True)
+class PostProcessing:
+    keep_largest_component: bool = False
+    fill_holes: bool = False
+    minimum_island_ml: float = 0.0
+
+    @property
+    def is_noop(self) -> bool:
+        return not (self.keep_largest_component or self.fill_holes or self.minimum_island_ml > 0)
+
+
+def postprocess_labels(labels: np.ndarray, voxel_volume_ml: float, options: PostProcessing) -> np.ndarray:
+    """Apply options to each non-zero label of a [k, j, i] labelmap; returns a new array."""
+    if options.is_noop:
+        return labels
+    result = np.zeros_like(labels)
+    structure = ndimage.generate_binary_structure(3, 1)
+    for value in np.unique(labels):
+        if value == 0:
+            continue
+        mask = labels == value
+        components, count = ndimage.label(mask, structure)
+        if count:
+            sizes = np.bincount(components.ravel())[1:]
+            keep = np.ones(count, dtype=bool)
+            if options.keep_largest_component:
+                keep[:] = False
+                keep[int(np.argmax(sizes))] = True
+            if options.minimum_island_ml > 0:
+                keep &= sizes * voxel_volume_ml >= options.minimum_island_ml
+            mask = np.isin(components, np.flatnonzero(keep) + 1)
+        if options.fill_holes:
+            mask = ndimage.binary_fill_holes(mask)
+        result[mask & (result == 0)] = value
+    return result

@@ -1,0 +1,67 @@
+"""The model catalog: bundled models and downloadable ones (URL, version, SHA-256), validated by its schema."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+
+from MedImgAILib.errors import InputError
+
+__all__ = ["CatalogEntry", "default_cache_folder", "load_catalog", "resources_folder"]
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    id: str
+    version: str
+    title: str
+    inputs: tuple[str, ...]
+    labels: tuple[str, ...]
+    license: str
+    bundled: str | None = None
+    url: str | None = None
+    sha256: str | None = None
+    size_bytes: int | None = None
+
+    @property
+    def is_bundled(self) -> bool:
+        return self.bundled is not None
+
+
+def resources_folder() -> Path:
+    """The repository's (or installed extension's) Resources folder, which holds bundled models."""
+    return Path(os.environ.get("MEDIMGAI_RESOURCES", Path(__file__).resolve().parents[2] / "Resources"))
+
+
+def default_cache_folder() -> Path:
+    """Where downloaded models live: $MEDIMGAI_CACHE, else the user cache folder."""
+    if "MEDIMGAI_CACHE" in os.environ:
+        return Path(os.environ["MEDIMGAI_CACHE"])
+    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return base / "medimgai" / "models"
+
+
+def load_catalog(path: str | os.PathLike | None = None) -> dict[str, CatalogEntry]:
+    """Entries by id from path (default: the catalog shipped with MedImgAILib), validated against the schema."""
+    source = Path(path) if path else Path(str(resources.files("MedImgAILib.models").joinpath("catalog.json")))
+    try:
+        document = json.loads(source.read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise InputError(source, f"cannot read the model catalog ({error})") from None
+    schema = json.loads(resources.files("MedImgAILib.models").joinpath("catalog.schema.json").read_text())
+    try:
+        jsonschema.validate(document, schema)
+    except jsonschema.ValidationError as error:
+        where = "/".join(str(p) for p in error.absolute_path)
+        raise InputError(source, f"invalid catalog at {where}: {error.message}") from None
+    entries = {}
+    for item in document["models"]:
+        if item["id"] in entries:
+            raise InputError(source, f"model id {item['id']!r} appears twice")
+        entries[item["id"]] = CatalogEntry(**{**item, "inputs": tuple(item["inputs"]), "labels": tuple(item["labels"])})
+    return entries

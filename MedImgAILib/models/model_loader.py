@@ -1,0 +1,130 @@
+"""Load a model from any supported format, safely.
+
+- MONAI bundle directory: configs/metadata.json (with the ``medimgai`` declaration), configs/inference.json
+  (``network_def``) and models/model.pt (state dict).
+- Model description file (.json): {"network_def": ..., "medimgai": ..., "version": ..., "weights": "model.pt"},
+  the weights path relative to the file and inside its folder.
+- TorchScript file (.ts): the metadata travels inside the archive as extra file ``metadata.json``.
+
+Configs are checked against an allow-list before anything is instantiated; weights load with
+``weights_only=True`` and are verified against the declared SHA-256.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+import torch
+
+from MedImgAILib.errors import InputError
+from MedImgAILib.models.checksums import sha256_of_file
+from MedImgAILib.models.config_safety import check_config_is_safe
+from MedImgAILib.models.loaded_model import LoadedModel
+from MedImgAILib.models.model_spec import ModelSpec
+from MedImgAILib.models.safe_weights import load_state_dict_file
+
+__all__ = ["load_model_path", "network_from_config"]
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise InputError(path, "not found") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise InputError(path, f"is not valid JSON ({error})") from None
+
+
+def network_from_config(network_def: Mapping[str, Any], source: str, trust: bool = False) -> torch.nn.Module:
+    """Instantiate a network description with MONAI's config parser, after the safety check."""
+    from monai.bundle import ConfigParser
+
+    check_config_is_safe(network_def, source, trust)
+    try:
+        network = ConfigParser({"network_def": dict(network_def)}).get_parsed_content("network_def")
+    except Exception as error:
+        raise InputError(source, f"network_def cannot be built ({type(error).__name__}: {str(error)[:200]})") from None
+    if not isinstance(network, torch.nn.Module):
+        raise InputError(source, "network_def does not describe a torch module")
+    return network
+
+
+def _verified_weights(path: Path, spec: ModelSpec) -> tuple[dict, str]:
+    digest = sha256_of_file(path) if path.is_file() else ""
+    if spec.weights_sha256 and digest and digest != spec.weights_sha256:
+        raise InputError(path, f"checksum mismatch: SHA-256 is {digest}, the model declares {spec.weights_sha256}")
+    return load_state_dict_file(path), digest
+
+
+def _with_weights(network: torch.nn.Module, state: dict, source: Path) -> torch.nn.Module:
+    try:
+        network.load_state_dict(state, strict=True)
+    except RuntimeError as error:
+        raise InputError(source, f"weights do not fit the declared network ({str(error).splitlines()[0][:200]})") from None
+    return network.eval()
+
+
+def _load_bundle(folder: Path, trust: bool) -> LoadedModel:
+    metadata = _read_json(folder / "configs" / "metadata.json")
+    spec = ModelSpec.from_metadata(metadata, str(folder))
+    inference = _read_json(folder / "configs" / "inference.json")
+    if "network_def" not in inference:
+        raise InputError(folder / "configs" / "inference.json", "has no network_def")
+    network = network_from_config(inference["network_def"], str(folder / "configs" / "inference.json"), trust)
+    weights = folder / "models" / "model.pt"
+    state, digest = _verified_weights(weights, spec)
+    return LoadedModel(spec, _with_weights(network, state, weights), str(folder), digest, "monai-bundle")
+
+
+def _inside(folder: Path, relative: str, source: Path) -> Path:
+    candidate = (folder / relative).resolve()
+    if os.path.isabs(relative) or folder.resolve() not in candidate.parents:
+        raise InputError(source, f"weights path {relative!r} points outside the model's folder")
+    return candidate
+
+
+def _load_description(path: Path, trust: bool) -> LoadedModel:
+    description = _read_json(path)
+    if not isinstance(description, dict) or "network_def" not in description or "weights" not in description:
+        raise InputError(path, "a model description needs 'network_def', 'weights' and 'medimgai'")
+    spec = ModelSpec.from_metadata(description, str(path))
+    network = network_from_config(description["network_def"], str(path), trust)
+    weights = _inside(path.parent, str(description["weights"]), path)
+    state, digest = _verified_weights(weights, spec)
+    return LoadedModel(spec, _with_weights(network, state, weights), str(path), digest, "state-dict")
+
+
+def _load_torchscript(path: Path) -> LoadedModel:
+    extra = {"metadata.json": ""}
+    try:
+        network = torch.jit.load(str(path), map_location="cpu", _extra_files=extra)
+    except Exception as error:
+        raise InputError(path, f"is not a TorchScript model ({type(error).__name__})") from None
+    if not extra["metadata.json"]:
+        raise InputError(path, "TorchScript model carries no metadata.json declaring its inputs and labels")
+    try:
+        metadata = json.loads(extra["metadata.json"])
+    except json.JSONDecodeError as error:
+        raise InputError(path, f"embedded metadata.json is not valid JSON ({error})") from None
+    spec = ModelSpec.from_metadata(metadata, str(path))
+    digest = sha256_of_file(path)
+    return LoadedModel(spec, network.eval(), str(path), digest, "torchscript")
+
+
+def load_model_path(path: str | os.PathLike, trust: bool = False) -> LoadedModel:
+    """Load the model at path (bundle folder, .json description, or .ts TorchScript)."""
+    path = Path(path)
+    if path.is_dir():
+        if not (path / "configs" / "metadata.json").is_file():
+            raise InputError(path, "is a folder but not a MONAI bundle (no configs/metadata.json)")
+        return _load_bundle(path, trust)
+    if not path.is_file():
+        raise InputError(path, "no such model file or folder")
+    if path.suffix.lower() == ".json":
+        return _load_description(path, trust)
+    if path.suffix.lower() in (".ts", ".pt", ".pth", ".zip"):
+        return _load_torchscript(path)
+    raise InputError(path, "unknown model format (expected a MONAI bundle folder, a .json description or a .ts file)")

@@ -1,0 +1,52 @@
+"""From what the user typed (a catalog id or a path) to a loaded model, downloading verified archives if needed."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from MedImgAILib.errors import InputError
+from MedImgAILib.models.catalog import CatalogEntry, default_cache_folder, load_catalog, resources_folder
+from MedImgAILib.models.download import download_file
+from MedImgAILib.models.loaded_model import LoadedModel
+from MedImgAILib.models.model_loader import load_model_path
+from MedImgAILib.models.safe_archive import extract_zip_safely
+from MedImgAILib.runtime import CancelToken, ProgressCallback, no_progress
+
+__all__ = ["cached_model_folder", "ensure_model_folder", "load_model"]
+
+
+def cached_model_folder(entry: CatalogEntry, cache: Path | None = None) -> Path:
+    return (cache or default_cache_folder()) / f"{entry.id}-{entry.version}"
+
+
+def ensure_model_folder(entry: CatalogEntry, cache: Path | None = None, progress: ProgressCallback = no_progress,
+                        cancel: CancelToken | None = None) -> Path:
+    """The folder of a catalog model: bundled, already cached, or downloaded and unpacked now."""
+    if entry.is_bundled:
+        folder = resources_folder() / entry.bundled
+        if not folder.is_dir():
+            raise InputError(folder, f"the bundled model {entry.id} is missing from this installation")
+        return folder
+    folder = cached_model_folder(entry, cache)
+    if (folder / "configs" / "metadata.json").is_file():
+        return folder
+    archive = download_file(entry, folder.with_name(folder.name + ".zip"), progress, cancel)
+    try:
+        return extract_zip_safely(archive, folder)
+    finally:
+        archive.unlink(missing_ok=True)
+
+
+def load_model(model: str | os.PathLike, trust: bool = False, catalog_path: str | None = None,
+               cache: Path | None = None, progress: ProgressCallback = no_progress,
+               cancel: CancelToken | None = None) -> LoadedModel:
+    """model: a catalog id (e.g. 'sts-gtv-ct-pet-mr') or the path of a bundle folder / model file."""
+    path = Path(model)
+    if path.exists():
+        return load_model_path(path, trust)
+    catalog = load_catalog(catalog_path)
+    entry = catalog.get(str(model))
+    if entry is None:
+        raise InputError(str(model), f"is neither a model file or folder nor a catalog id ({', '.join(sorted(catalog))})")
+    return load_model_path(ensure_model_folder(entry, cache, progress, cancel), trust)

@@ -1,0 +1,83 @@
+"""The model card (docs/README.md of a bundle): data, license, split, metrics, intended use."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from MedImgAILib.training.recipes import Recipe, TRAIN_PATIENTS, VALIDATION_PATIENTS
+
+__all__ = ["render_model_card"]
+
+CITATIONS = """- Vallières M, Freeman CR, Skamene SR, El Naqa I (2015). A radiomics model from joint FDG-PET and MRI texture
+  features for the prediction of lung metastases in soft-tissue sarcomas of the extremities. The Cancer Imaging
+  Archive. DOI: 10.7937/K9/TCIA.2015.7GO2GSKS
+- Vallières M, Freeman CR, Skamene SR, El Naqa I (2015). Physics in Medicine and Biology 60(14):5471.
+  DOI: 10.1088/0031-9155/60/14/5471
+- Clark K, Vendt B, Smith K, et al. The Cancer Imaging Archive (TCIA): Maintaining and Operating a Public
+  Information Repository. Journal of Digital Imaging 26(6), 2013, pp 1045-1057. DOI: 10.1007/s10278-013-9622-7"""
+
+
+def _table(evaluations: Mapping[str, Mapping]) -> str:
+    patients = list(VALIDATION_PATIENTS)
+    lines = ["| model | " + " | ".join(patients) + " | mean | median |",
+             "| --- | " + " | ".join("---" for _ in patients) + " | --- | --- |"]
+    for name, evaluation in evaluations.items():
+        cells = [f"{evaluation['per_patient'].get(p, float('nan')):.3f}" for p in patients]
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | **{evaluation['mean']:.3f}** | {evaluation['median']:.3f} |")
+    return "\n".join(lines)
+
+
+def render_model_card(recipe: Recipe, evaluation: Mapping, comparisons: Mapping[str, Mapping], history: Mapping,
+                      training_minutes: float, command: str) -> str:
+    inputs = " + ".join(recipe.inputs)
+    all_rows = {recipe.model_id: evaluation, **{k: v for k, v in comparisons.items() if k != recipe.model_id}}
+    final_validation = history.get("validation", [])
+    curve = ", ".join(f"{it}: {mean:.3f}" for it, mean, _ in final_validation)
+    return f"""# {recipe.model_id}: gross tumour volume of soft-tissue sarcoma from {inputs}
+
+**Research use only. Not for clinical decisions.** Trained on 20 patients; it has not been validated beyond the
+six validation patients listed below and will fail on images unlike them (other anatomy, other scanners,
+images not cropped around a tumour).
+
+## What it does
+Input: {", ".join(f"{n}" for n in recipe.inputs)} of one patient, co-registered in physical space (each on its
+own grid; every input is resampled onto the first input's grid). Output: a labelmap on the first input's
+grid with label 1 = gross tumour volume (SNOMED-CT 108369006 "Neoplasm", category 49755003 "Morphologically
+Altered Structure"). Preprocessing: CT window [-200, 300] HU, PET SUV window [0, 15], MR T1 z-score over
+non-zero voxels, resampled to {recipe.target_spacing_mm[0]} x {recipe.target_spacing_mm[1]} x {recipe.target_spacing_mm[2]} mm.
+
+## Data and license
+IBSI validation set derived from the TCIA Soft-tissue-Sarcoma collection (project shared data
+`sts-multimodal`): CT, FDG-PET (SUV) and MR T1 per patient, aligned, cropped about 5 cm around the tumour,
+with the GTV contour rasterised on each grid. License CC BY 3.0; these weights are a derivative work and are
+shared under CC BY 3.0 with this attribution. Please cite:
+{CITATIONS}
+
+## Split (fixed, by patient)
+- Training (20): {", ".join(TRAIN_PATIENTS)}
+- Validation (6): {", ".join(VALIDATION_PATIENTS)}
+No test set: with 26 patients, the validation patients are the only held-out data. The final weights after the
+fixed schedule are shipped (no checkpoint selection on the validation set), so the validation Dice is not
+optimistically selected.
+
+## Training recipe (identical for every variant)
+MONAI residual 3D U-Net (channels 16-32-64-128, 2 residual units, instance norm, dropout 0.1); patches
+{recipe.patch_size[0]}x{recipe.patch_size[1]}x{recipe.patch_size[2]} voxels ({recipe.samples_per_patient} per patient, 2:1 tumour:background
+centres), {recipe.batch_patients} patients per batch, flips on all axes, intensity scale/shift 10 %; Dice + cross-entropy
+loss; AdamW (lr {recipe.learning_rate}, weight decay {recipe.weight_decay}) with cosine decay over {history.get('iterations', recipe.iterations)} iterations;
+seed {recipe.seed}. Trained on a 2-core CPU in {training_minutes:.0f} minutes with:
+
+    {command}
+
+Validation Dice on the model grid during training (iteration: mean): {curve or "n/a"}.
+
+## Validation Dice (per patient, against the CT-grid GTV mask, through `medimgai segment`)
+{_table(all_rows)}
+
+Reproduce the first row with `medimgai segment --model {recipe.model_id} --input CT=... --input PET=... --input MR=...`
+on each validation patient, or all at once with `medimgai train --evaluate-only` (see the README).
+
+## Limitations
+Small training set (20 patients, one institution's protocol); cropped images around a known tumour; no
+external validation. Uncertainty and saliency maps are available through `medimgai explain` (planned).
+"""

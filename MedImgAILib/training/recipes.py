@@ -1,0 +1,93 @@
+"""The soft-tissue-sarcoma GTV models: one recipe, three input variants, one fixed split by patient.
+
+Every variant shares the network, grid, patch, augmentation and schedule, so their validation Dice can be
+compared fairly; only the input channels differ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["DATA_FILE_PREFIX", "TRAIN_PATIENTS", "VALIDATION_PATIENTS", "VARIANTS", "Recipe", "network_def"]
+
+# Fixed split by patient (26 patients of sts-multimodal): six validation patients spread over the ID range,
+# STS_002 among them so the bundled demo case is never a training case.
+VALIDATION_PATIENTS = ("STS_002", "STS_010", "STS_019", "STS_029", "STS_038", "STS_047")
+TRAIN_PATIENTS = (
+    "STS_001", "STS_003", "STS_005", "STS_006", "STS_012", "STS_014", "STS_018", "STS_023", "STS_024", "STS_025",
+    "STS_028", "STS_032", "STS_033", "STS_034", "STS_036", "STS_041", "STS_042", "STS_043", "STS_048", "STS_051",
+)
+
+#: Model input name -> file prefix in the data folder (STS_xxx/<prefix>_image.nii.gz).
+DATA_FILE_PREFIX = {"CT": "CT", "PET": "PET", "MR": "MR_T1"}
+
+NORMALIZATION = {
+    "CT": {"type": "window", "low": -200, "high": 300},  # soft-tissue window, HU
+    "PET": {"type": "window", "low": 0, "high": 15},  # SUV
+    "MR": {"type": "zscore", "nonzero": True},  # T1, background zero
+}
+MODALITY = {"CT": "CT", "PET": "PT", "MR": "MR"}
+
+TERMINOLOGY = {
+    "category": {"scheme": "SCT", "value": "49755003", "meaning": "Morphologically Altered Structure"},
+    "type": {"scheme": "SCT", "value": "108369006", "meaning": "Neoplasm"},
+}
+
+
+@dataclass(frozen=True)
+class Recipe:
+    variant: str
+    inputs: tuple[str, ...]
+    target_spacing_mm: tuple[float, float, float] = (2.0, 2.0, 3.27)
+    patch_size: tuple[int, int, int] = (64, 64, 32)
+    overlap: float = 0.5
+    iterations: int = 3000
+    batch_patients: int = 2
+    samples_per_patient: int = 2
+    learning_rate: float = 2e-3
+    weight_decay: float = 1e-5
+    validate_every: int = 250
+    seed: int = 20261121
+
+    @property
+    def model_id(self) -> str:
+        return f"sts-gtv-{self.variant}"
+
+    def declaration(self) -> dict[str, Any]:
+        """The ``medimgai`` section of the bundle's metadata.json."""
+        return {
+            "id": self.model_id,
+            "inputs": [{"name": name, "modality": MODALITY[name], "normalization": NORMALIZATION[name]}
+                       for name in self.inputs],
+            "target_spacing_mm": list(self.target_spacing_mm),
+            "patch_size": list(self.patch_size),
+            "overlap": self.overlap,
+            "labels": [{"value": 1, "name": "Gross tumour volume", "color": [0.87, 0.27, 0.2],
+                        "terminology": TERMINOLOGY}],
+            "license": "Weights: CC BY 3.0 (trained on CC BY 3.0 data, see docs/README.md); code: Apache-2.0",
+            "intended_use": "Research only. Not for clinical decisions.",
+            "card": "docs/README.md",
+        }
+
+
+def network_def(in_channels: int) -> dict[str, Any]:
+    """A 3D residual U-Net (MONAI) with dropout, so MC-dropout uncertainty is available later."""
+    return {
+        "_target_": "monai.networks.nets.UNet",
+        "spatial_dims": 3,
+        "in_channels": in_channels,
+        "out_channels": 2,
+        "channels": [16, 32, 64, 128],
+        "strides": [2, 2, 2],
+        "num_res_units": 2,
+        "norm": "instance",
+        "dropout": 0.1,
+    }
+
+
+VARIANTS = {
+    "ct-pet-mr": Recipe("ct-pet-mr", ("CT", "PET", "MR")),
+    "ct": Recipe("ct", ("CT",)),
+    "pet": Recipe("pet", ("PET",)),
+}

@@ -1,0 +1,44 @@
+"""Training cases from the sts-multimodal folder, prepared by the same code path as inference."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import SimpleITK as sitk
+
+from MedImgAILib.errors import InputError
+from MedImgAILib.inference.model_grid import resample_onto
+from MedImgAILib.inference.model_input import prepare_model_input
+from MedImgAILib.io import read_image
+from MedImgAILib.models.model_spec import ModelSpec
+from MedImgAILib.training.recipes import DATA_FILE_PREFIX
+
+__all__ = ["PreparedCase", "case_images", "prepare_case"]
+
+
+@dataclass(frozen=True)
+class PreparedCase:
+    patient: str
+    image: np.ndarray  # (channels, i, j, k) on the model grid
+    label: np.ndarray  # (1, i, j, k) uint8 on the model grid
+
+
+def case_images(data_folder: Path, patient: str, input_names) -> dict[str, sitk.Image]:
+    folder = data_folder / patient
+    if not folder.is_dir():
+        raise InputError(folder, "patient folder not found")
+    return {name: read_image(folder / f"{DATA_FILE_PREFIX[name]}_image.nii.gz") for name in input_names}
+
+
+def reference_mask(data_folder: Path, patient: str) -> sitk.Image:
+    """The CT-grid GTV mask: the reference for every variant, so their Dice values are comparable."""
+    return read_image(data_folder / patient / "CT_mask.nii.gz")
+
+
+def prepare_case(data_folder: Path, patient: str, spec: ModelSpec) -> PreparedCase:
+    prepared = prepare_model_input(spec, case_images(data_folder, patient, spec.input_names))
+    mask = sitk.Cast(reference_mask(data_folder, patient), sitk.sitkFloat32)
+    on_grid = sitk.GetArrayFromImage(resample_onto(mask, prepared.grid)).transpose(2, 1, 0)
+    return PreparedCase(patient, prepared.array, (on_grid[None] >= 0.5).astype(np.uint8))
