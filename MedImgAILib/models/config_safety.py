@@ -37,13 +37,13 @@ def check_config_is_safe(config: Any, source: str, trust: bool = False) -> None:
             raise InputError(source, f"config evaluates Python code at {path or '/'} ({node[:60]!r}); "
                                      "refused for an untrusted model (pass --trust if you trust its author)")
         if isinstance(node, dict):
-            for key in ("_target_", "_requires_"):
-                target = node.get(key)
-                if target is None:
-                    continue
-                if key == "_requires_" or not isinstance(target, str) or target not in ALLOWED_TARGETS:
-                    raise InputError(source, f"config instantiates {target!r} at {path or '/'}, which is not an "
-                                             "allowed network; refused for an untrusted model (pass --trust to allow)")
+            if "_requires_" in node:
+                raise InputError(source, f"config runs {node['_requires_']!r} first (_requires_ at {path or '/'}); "
+                                         "refused for an untrusted model (pass --trust to allow)")
+            target = node.get("_target_")
+            if target is not None and (not isinstance(target, str) or target not in ALLOWED_TARGETS):
+                raise InputError(source, f"config instantiates {target!r} at {path or '/'}, which is not an "
+                                         "allowed network; refused for an untrusted model (pass --trust to allow)")
             for key in ("_disabled_", "_mode_"):
                 if key in node and node[key] not in (False, "default"):
                     raise InputError(source, f"config uses {key}={node[key]!r} at {path}; refused for an untrusted model")
