@@ -15,8 +15,10 @@ from MedImgAILib import __version__
 from MedImgAILib.cli import (
     convert_command,
     demo_command,
+    fuse_command,
     info_command,
     models_command,
+    register_command,
     segment_command,
     train_command,
 )
@@ -24,7 +26,8 @@ from MedImgAILib.errors import MedImgAIError
 
 __all__ = ["build_parser", "main"]
 
-COMMANDS = (info_command, convert_command, segment_command, models_command, train_command, demo_command)
+COMMANDS = (info_command, convert_command, segment_command, models_command, register_command, fuse_command,
+            train_command, demo_command)
 
 
 def build_parser() -> argparse.ArgumentParser:

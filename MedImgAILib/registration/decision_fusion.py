@@ -1,0 +1,70 @@
+"""Combine several segmentations of the same structure: majority vote or STAPLE, plus an agreement map."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import SimpleITK as sitk
+
+from MedImgAILib.errors import InputError
+
+__all__ = ["FusionResult", "fuse_labelmaps"]
+
+METHODS = ("vote", "staple")
+
+
+@dataclass
+class FusionResult:
+    labelmap: sitk.Image  # uint8/uint16 on the first labelmap's grid
+    agreement: sitk.Image  # float32: fraction of inputs that agree with the fused label at each voxel
+    sensitivity: list[float] | None = None  # STAPLE: per input, for the foreground
+    specificity: list[float] | None = None
+
+
+def _check(labelmaps: Sequence[sitk.Image]) -> None:
+    if len(labelmaps) < 2:
+        raise InputError(None, "fusion needs at least two labelmaps")
+    reference = labelmaps[0]
+    for index, labelmap in enumerate(labelmaps):
+        if labelmap.GetDimension() != 3:
+            raise InputError(f"labelmap {index + 1}", f"must be 3D, got {labelmap.GetDimension()}D")
+        if labelmap.GetSize() != reference.GetSize() or not np.allclose(labelmap.GetOrigin(), reference.GetOrigin(), atol=1e-3) \
+                or not np.allclose(labelmap.GetSpacing(), reference.GetSpacing(), atol=1e-5) \
+                or not np.allclose(labelmap.GetDirection(), reference.GetDirection(), atol=1e-5):
+            raise InputError(f"labelmap {index + 1}", "is not on the grid of the first labelmap; resample it first")
+        if labelmap.GetPixelID() in (sitk.sitkFloat32, sitk.sitkFloat64):
+            values = sitk.GetArrayViewFromImage(labelmap)
+            if not np.array_equal(values, np.round(values)):
+                raise InputError(f"labelmap {index + 1}", "holds non-integer values; a labelmap is needed")
+
+
+def fuse_labelmaps(labelmaps: Sequence[sitk.Image], method: str = "vote") -> FusionResult:
+    """Majority vote (ties -> background) over any labels, or binary STAPLE on the foreground (label > 0)."""
+    if method not in METHODS:
+        raise InputError(None, f"unknown fusion method {method!r}; choose {' or '.join(METHODS)}")
+    _check(labelmaps)
+    arrays = np.stack([sitk.GetArrayViewFromImage(l).astype(np.int64) for l in labelmaps])
+    if method == "vote":
+        labels = np.unique(arrays)
+        counts = np.stack([(arrays == value).sum(axis=0) for value in labels])
+        best = counts.argmax(axis=0)
+        winner_counts = counts.max(axis=0)
+        ties = (counts == winner_counts).sum(axis=0) > 1
+        fused = np.where(ties, 0, labels[best])
+        sensitivity = specificity = None
+    else:
+        staple = sitk.STAPLEImageFilter()
+        staple.SetForegroundValue(1)
+        probability = staple.Execute([sitk.Cast(l > 0, sitk.sitkUInt8) for l in labelmaps])
+        fused = (sitk.GetArrayViewFromImage(probability) >= 0.5).astype(np.int64)
+        sensitivity, specificity = list(staple.GetSensitivity()), list(staple.GetSpecificity())
+        arrays = (arrays > 0).astype(np.int64)
+    agreement = (arrays == fused[None]).mean(axis=0).astype(np.float32)
+    dtype = np.uint8 if fused.max() < 256 else np.uint16
+    fused_image = sitk.GetImageFromArray(fused.astype(dtype))
+    fused_image.CopyInformation(labelmaps[0])
+    agreement_image = sitk.GetImageFromArray(agreement)
+    agreement_image.CopyInformation(labelmaps[0])
+    return FusionResult(fused_image, agreement_image, sensitivity, specificity)

@@ -1,0 +1,240 @@
+"""Register a moving image to a fixed image with SimpleITK: initialisation, chained stages, a quality report.
+
+The result maps points of the FIXED image to the MOVING image (ITK's resampling convention, LPS): resample
+the moving image with it to bring it onto the fixed grid; the Slicer side turns it into a transform node.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import SimpleITK as sitk
+
+from MedImgAILib.errors import InputError
+from MedImgAILib.registration.presets import Preset, get_preset
+from MedImgAILib.registration.quality import (
+    QualityReport,
+    jacobian_statistics,
+    overlap_fraction,
+    target_registration_error,
+)
+from MedImgAILib.registration.stages import Stage
+from MedImgAILib.runtime import CancelToken, Progress, ProgressCallback, no_progress
+
+__all__ = ["RegistrationResult", "register"]
+
+MINIMUM_OVERLAP = 0.2
+INITIALIZATIONS = ("geometry", "moments", "none")
+
+
+@dataclass
+class RegistrationResult:
+    transform: sitk.Transform  # fixed -> moving, LPS
+    report: QualityReport
+
+
+def _check_image(image: sitk.Image, role: str) -> None:
+    if image.GetDimension() != 3:
+        raise InputError(role, f"image must be 3D, got {image.GetDimension()}D")
+    if image.GetNumberOfComponentsPerPixel() != 1:
+        raise InputError(role, "image must have one value per voxel")
+    if min(image.GetSize()) < 4:
+        raise InputError(role, f"image is too small to register ({image.GetSize()})")
+    if not np.isfinite(sitk.GetArrayViewFromImage(image)).all():
+        raise InputError(role, "image contains NaN or infinite values")
+
+
+def _check_mask(mask: sitk.Image | None, image: sitk.Image, role: str) -> sitk.Image | None:
+    if mask is None:
+        return None
+    if mask.GetSize() != image.GetSize() or not np.allclose(mask.GetOrigin(), image.GetOrigin(), atol=1e-3) or \
+            not np.allclose(mask.GetSpacing(), image.GetSpacing(), atol=1e-5) or \
+            not np.allclose(mask.GetDirection(), image.GetDirection(), atol=1e-5):
+        raise InputError(role, "mask is not on the same grid as its image (size, spacing, origin and direction "
+                               "must match); resample it first")
+    binary = sitk.Cast(mask > 0, sitk.sitkUInt8)
+    if not sitk.GetArrayViewFromImage(binary).any():
+        raise InputError(role, "mask is empty")
+    return binary
+
+
+def _prepared(image: sitk.Image, window: tuple[float, float] | None) -> sitk.Image:
+    image = sitk.Cast(image, sitk.sitkFloat32)
+    return sitk.Clamp(image, sitk.sitkFloat32, *window) if window else image
+
+
+def _initial_transform(fixed, moving, mode: str, landmarks) -> sitk.Euler3DTransform:
+    if landmarks is not None:
+        fixed_points, moving_points = (np.asarray(p, dtype=float) for p in landmarks)
+        if fixed_points.shape != moving_points.shape or fixed_points.ndim != 2 or len(fixed_points) < 3:
+            raise InputError("landmarks", "need at least 3 paired fixed/moving points")
+        return sitk.LandmarkBasedTransformInitializer(sitk.Euler3DTransform(), fixed_points.ravel().tolist(),
+                                                      moving_points.ravel().tolist())
+    if mode == "none":
+        transform = sitk.Euler3DTransform()
+        transform.SetCenter(fixed.TransformContinuousIndexToPhysicalPoint([(n - 1) / 2 for n in fixed.GetSize()]))
+        return transform
+    kind = (sitk.CenteredTransformInitializerFilter.MOMENTS if mode == "moments"
+            else sitk.CenteredTransformInitializerFilter.GEOMETRY)
+    return sitk.Euler3DTransform(sitk.CenteredTransformInitializer(fixed, moving, sitk.Euler3DTransform(), kind))
+
+
+def _method(stage: Stage, fixed_mask, moving_mask, seed: int = 20261121) -> sitk.ImageRegistrationMethod:
+    method = sitk.ImageRegistrationMethod()
+    if stage.metric == "mattes":
+        method.SetMetricAsMattesMutualInformation(stage.histogram_bins)
+    elif stage.metric == "correlation":
+        method.SetMetricAsCorrelation()
+    else:
+        method.SetMetricAsMeanSquares()
+    method.SetMetricSamplingStrategy(method.RANDOM)
+    method.SetMetricSamplingPercentage(stage.sampling_fraction, seed)
+    method.SetInterpolator(sitk.sitkLinear)
+    if fixed_mask is not None:
+        method.SetMetricFixedMask(fixed_mask)
+    if moving_mask is not None:
+        method.SetMetricMovingMask(moving_mask)
+    return method
+
+
+def _rotation_search(fixed, moving, transform: sitk.Euler3DTransform, degrees: float, stage: Stage,
+                     fixed_mask, moving_mask) -> None:
+    """Exhaustive search over the three rotation angles at the coarsest level; updates transform in place."""
+    steps = 2
+    method = _method(stage, fixed_mask, moving_mask)
+    method.SetMetricSamplingPercentage(min(1.0, stage.sampling_fraction * 3), 7)
+    method.SetOptimizerAsExhaustive([steps, steps, steps, 0, 0, 0])
+    method.SetOptimizerScales([np.radians(degrees / steps)] * 3 + [1.0] * 3)
+    method.SetInitialTransform(transform, inPlace=True)
+    method.SetShrinkFactorsPerLevel([max(stage.shrink_factors)])
+    method.SetSmoothingSigmasPerLevel([max(stage.smoothing_sigmas_mm)])
+    method.SmoothingSigmasAreSpecifiedInPhysicalUnitsOn()
+    method.Execute(fixed, moving)
+
+
+def _stage_transform(stage: Stage, current: sitk.Transform, fixed: sitk.Image) -> tuple[sitk.Transform, bool]:
+    """(transform to optimise, whether it replaces the current linear transform or composes after it)."""
+    if stage.transform == "rigid":
+        rigid = sitk.VersorRigid3DTransform()
+        linear = sitk.AffineTransform(3) if not hasattr(current, "GetMatrix") else current
+        rigid.SetCenter(linear.GetCenter())
+        rigid.SetMatrix(_orthonormal(linear.GetMatrix()))
+        rigid.SetTranslation(linear.GetTranslation())
+        return rigid, True
+    if stage.transform == "affine":
+        affine = sitk.AffineTransform(3)
+        affine.SetCenter(current.GetCenter())
+        affine.SetMatrix(current.GetMatrix())
+        affine.SetTranslation(current.GetTranslation())
+        return affine, True
+    mesh = [max(int(round(n * s / stage.bspline_mesh_mm)), 1) for n, s in zip(fixed.GetSize(), fixed.GetSpacing())]
+    return sitk.BSplineTransformInitializer(fixed, mesh, order=3), False
+
+
+def _orthonormal(matrix) -> tuple:
+    u, _, vt = np.linalg.svd(np.array(matrix).reshape(3, 3))
+    rotation = u @ vt
+    if np.linalg.det(rotation) < 0:
+        u[:, -1] *= -1
+        rotation = u @ vt
+    return tuple(rotation.ravel())
+
+
+def register(fixed: sitk.Image, moving: sitk.Image, preset: str | Preset = "generic-rigid",
+             fixed_mask: sitk.Image | None = None, moving_mask: sitk.Image | None = None,
+             landmarks: tuple[Sequence, Sequence] | None = None, progress: ProgressCallback = no_progress,
+             cancel: CancelToken | None = None, initialization: str | None = None) -> RegistrationResult:
+    """Register moving onto fixed with a named preset; landmarks = (fixed points, moving points) in LPS mm.
+
+    initialization overrides the preset's start: 'geometry' (centres), 'moments' (centres of mass) or 'none'
+    (trust the scanner geometry, e.g. PET/CT from one scanner).
+    """
+    preset = get_preset(preset) if isinstance(preset, str) else preset
+    _check_image(fixed, "fixed")
+    _check_image(moving, "moving")
+    fixed_mask = _check_mask(fixed_mask, fixed, "fixed mask")
+    moving_mask = _check_mask(moving_mask, moving, "moving mask")
+    started = time.perf_counter()
+    fixed_f, moving_f = _prepared(fixed, preset.fixed_window), _prepared(moving, preset.moving_window)
+    evaluation_stage = preset.stages[0]
+    metric_before = _method(evaluation_stage, fixed_mask, moving_mask).MetricEvaluate(fixed_f, moving_f) \
+        if overlap_fraction(fixed, moving, sitk.Transform()) > 0 else float("nan")
+    progress(Progress(0.0, "initialising"))
+    start = initialization or preset.initialization
+    if start not in INITIALIZATIONS:
+        raise InputError(None, f"unknown initialization {start!r}; choose one of {', '.join(INITIALIZATIONS)}")
+    linear: sitk.Transform = _initial_transform(fixed_f, moving_f, start, landmarks)
+    if overlap_fraction(fixed, moving, linear) < 0.01:
+        raise InputError("moving", f"the images do not overlap in physical space at the start ({start} "
+                                   "initialization); check that they show the same region, or centre them")
+    if preset.rotation_search_degrees > 0 and landmarks is None:
+        _rotation_search(fixed_f, moving_f, linear, preset.rotation_search_degrees, preset.stages[0],
+                         fixed_mask, moving_mask)
+    deformation = None
+    stop_conditions = []
+    total_levels = sum(len(s.shrink_factors) for s in preset.stages)
+    levels_done = 0
+    for stage in preset.stages:
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        optimised, replaces = _stage_transform(stage, linear, fixed_f)
+        method = _method(stage, fixed_mask, moving_mask)
+        if stage.transform == "bspline":
+            method.SetOptimizerAsLBFGSB(gradientConvergenceTolerance=1e-5, numberOfIterations=stage.iterations,
+                                        maximumNumberOfCorrections=5, maximumNumberOfFunctionEvaluations=4 * stage.iterations)
+            method.SetMovingInitialTransform(linear)
+        else:
+            method.SetOptimizerAsRegularStepGradientDescent(stage.learning_rate, stage.minimum_step, stage.iterations,
+                                                            relaxationFactor=0.6, gradientMagnitudeTolerance=1e-8)
+            method.SetOptimizerScalesFromPhysicalShift()
+        method.SetInitialTransform(optimised, inPlace=True)
+        method.SetShrinkFactorsPerLevel(list(stage.shrink_factors))
+        method.SetSmoothingSigmasPerLevel(list(stage.smoothing_sigmas_mm))
+        method.SmoothingSigmasAreSpecifiedInPhysicalUnitsOn()
+
+        def report_iteration(method=method, stage=stage, offset=levels_done):
+            if cancel is not None and cancel.cancelled:
+                method.StopRegistration()
+                return
+            level = method.GetCurrentLevel()
+            fraction = (offset + level + min(method.GetOptimizerIteration() / stage.iterations, 1.0)) / total_levels
+            progress(Progress(0.05 + 0.9 * fraction, f"{stage.transform} level {level + 1}/{len(stage.shrink_factors)} "
+                                                     f"iteration {method.GetOptimizerIteration()}"))
+
+        method.AddCommand(sitk.sitkIterationEvent, report_iteration)
+        method.Execute(fixed_f, moving_f)
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        stop_conditions.append(f"{stage.transform}: {method.GetOptimizerStopConditionDescription()}")
+        levels_done += len(stage.shrink_factors)
+        if replaces:
+            linear = optimised
+        else:
+            deformation = optimised
+    final = sitk.CompositeTransform([linear, deformation]) if deformation is not None else linear
+    progress(Progress(0.96, "quality report"))
+    evaluator = _method(evaluation_stage, fixed_mask, moving_mask)
+    evaluator.SetMovingInitialTransform(final)
+    evaluator.SetInitialTransform(sitk.Euler3DTransform())
+    metric_after = evaluator.MetricEvaluate(fixed_f, moving_f)
+    overlap = overlap_fraction(fixed, moving, final)
+    report = QualityReport(preset.name, evaluation_stage.metric, float(metric_before), float(metric_after),
+                           round(time.perf_counter() - started, 3), overlap, stop_conditions)
+    if deformation is not None:
+        report.jacobian_min, report.jacobian_max, report.folding_fraction = jacobian_statistics(final, fixed)
+        if report.folding_fraction > 0:
+            report.warnings.append(f"the deformation folds ({100 * report.folding_fraction:.2f} % of the volume has "
+                                   "a non-positive Jacobian determinant)")
+    if landmarks is not None:
+        report.tre_mm = target_registration_error(final, *landmarks)
+    if np.isfinite(metric_before) and metric_after > metric_before:
+        report.warnings.append("the metric got worse than the starting position: the result is likely wrong")
+    if overlap < MINIMUM_OVERLAP:
+        report.warnings.append(f"only {100 * overlap:.0f} % of the fixed image overlaps the moving image")
+    if any("Maximum number of iterations" in s for s in stop_conditions):
+        report.warnings.append("the optimizer hit its iteration limit before converging")
+    progress(Progress(1.0, "done"))
+    return RegistrationResult(final, report)

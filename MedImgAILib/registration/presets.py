@@ -1,0 +1,61 @@
+"""Named registration recipes a researcher can pick without tuning."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from MedImgAILib.errors import InputError
+from MedImgAILib.registration.stages import Stage
+
+__all__ = ["PRESETS", "Preset", "get_preset"]
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    description: str
+    stages: tuple[Stage, ...]
+    initialization: str = "geometry"  # geometry | moments | none
+    rotation_search_degrees: float = 0.0  # > 0: exhaustive search over rotations up to this angle first
+    fixed_window: tuple[float, float] | None = None  # intensity clamp of the fixed image (e.g. CT soft tissue)
+    moving_window: tuple[float, float] | None = None
+
+
+CT_SOFT_TISSUE = (-300.0, 400.0)
+PET_SUV = (0.0, 10.0)
+
+RIGID_MULTIMODAL = Stage("rigid", "mattes", 32, 0.15, (4, 2), (2.0, 1.0), 100, 2.0)
+
+PRESETS = {
+    preset.name: preset
+    for preset in (
+        Preset("mr-to-ct-rigid",
+               "MR onto CT, rigid (6 degrees of freedom), Mattes mutual information on the CT soft-tissue window, "
+               "after an exhaustive search over rotations up to 20 degrees.",
+               (RIGID_MULTIMODAL,), "geometry", 20.0, CT_SOFT_TISSUE, None),
+        Preset("pet-to-ct-rigid",
+               "PET onto CT, rigid, Mattes mutual information between the CT soft-tissue window and SUV clipped to "
+               "[0, 10], after an exhaustive search over rotations up to 20 degrees.",
+               (RIGID_MULTIMODAL,), "geometry", 20.0, CT_SOFT_TISSUE, PET_SUV),
+        Preset("mr-to-mr-affine",
+               "MR onto MR (another sequence or visit), rigid then affine (12 degrees of freedom), Mattes mutual "
+               "information (robust to different contrasts).",
+               (Stage("rigid", "mattes", 32, 0.1, (4, 2), (2.0, 1.0), 100, 2.0),
+                Stage("affine", "mattes", 32, 0.1, (2, 1), (1.0, 0.0), 100, 1.0)), "moments", 0.0),
+        Preset("mr-to-mr-deformable",
+               "MR onto MR, rigid, affine, then a B-spline deformation (50 mm control points) with Mattes mutual "
+               "information; check the folding fraction in the report.",
+               (Stage("rigid", "mattes", 32, 0.1, (4, 2), (2.0, 1.0), 100, 2.0),
+                Stage("affine", "mattes", 32, 0.1, (2, 1), (1.0, 0.0), 100, 1.0),
+                Stage("bspline", "mattes", 32, 0.1, (2, 1), (1.0, 0.0), 50, 1.0)), "moments", 0.0),
+        Preset("generic-rigid",
+               "Any pair, rigid, Mattes mutual information on the raw intensities, geometry-centre start.",
+               (Stage("rigid", "mattes", 32, 0.15, (4, 2, 1), (2.0, 1.0, 0.0), 100, 2.0),), "geometry", 0.0),
+    )
+}
+
+
+def get_preset(name: str) -> Preset:
+    if name not in PRESETS:
+        raise InputError(None, f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    return PRESETS[name]

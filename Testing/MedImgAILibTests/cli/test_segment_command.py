@@ -1,0 +1,64 @@
+"""``medimgai segment`` and ``medimgai models`` as a user runs them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import SimpleITK as sitk
+
+MEDIMGAI = Path(sys.executable).with_name("medimgai")
+
+
+def medimgai(*arguments):
+    return subprocess.run([str(MEDIMGAI), *map(str, arguments)], capture_output=True, text=True, timeout=600)
+
+
+def test_segment_writes_labelmap_probabilities_and_report_on_the_ct_grid(tmp_path, an_sts_nifti_case):
+    case = an_sts_nifti_case
+    result = medimgai("segment", "--model", "sts-gtv-ct-pet-mr", "--input", f"CT={case / 'CT_image.nii.gz'}",
+                      "--input", f"PET={case / 'PET_image.nii.gz'}", "--input", f"MR={case / 'MR_T1_image.nii.gz'}",
+                      "--output", tmp_path / "seg.nii.gz", "--probabilities", tmp_path / "prob.nrrd",
+                      "--report", tmp_path / "report.json", "--device", "cpu", "--keep-largest")
+    assert result.returncode == 0, result.stderr
+    assert "Gross tumour volume" in result.stdout and " mL" in result.stdout
+    seg = sitk.ReadImage(str(tmp_path / "seg.nii.gz"))
+    ct = sitk.ReadImage(str(case / "CT_image.nii.gz"))
+    assert seg.GetSize() == ct.GetSize() and seg.GetOrigin() == ct.GetOrigin()
+    assert sitk.GetArrayViewFromImage(seg).max() == 1
+    assert (tmp_path / "prob.nrrd").is_file() and (tmp_path / "report.json").is_file()
+
+
+def test_wrong_input_names_list_what_the_model_expects(tmp_path, an_sts_nifti_case):
+    result = medimgai("segment", "--model", "sts-gtv-ct-pet-mr", "--input", f"CT={an_sts_nifti_case / 'CT_image.nii.gz'}",
+                      "--input", f"T2={an_sts_nifti_case / 'MR_T1_image.nii.gz'}", "--output", tmp_path / "seg.nii.gz")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "expects the inputs CT (CT), PET (PT), MR (MR); missing: PET, MR; unexpected: T2" in result.stderr
+    assert not (tmp_path / "seg.nii.gz").exists()
+
+
+def test_a_two_dimensional_input_is_refused(tmp_path, an_sts_nifti_case):
+    sitk.WriteImage(sitk.Image(30, 27, sitk.sitkFloat32), str(tmp_path / "flat.nrrd"))
+    result = medimgai("segment", "--model", "sts-gtv-ct-pet-mr", "--input", f"CT={an_sts_nifti_case / 'CT_image.nii.gz'}",
+                      "--input", f"PET={tmp_path / 'flat.nrrd'}", "--input", f"MR={an_sts_nifti_case / 'MR_T1_image.nii.gz'}",
+                      "--output", tmp_path / "seg.nii.gz")
+    assert result.returncode == 1 and "flat.nrrd: is a 2D image; a 3D image is needed" in result.stderr
+
+
+def test_a_model_file_that_is_not_a_model_is_refused(tmp_path, an_sts_nifti_case):
+    (tmp_path / "model.ts").write_text("not a model")
+    result = medimgai("segment", "--model", tmp_path / "model.ts", "--input", f"CT={an_sts_nifti_case / 'CT_image.nii.gz'}",
+                      "--output", tmp_path / "seg.nii.gz")
+    assert result.returncode == 1 and "model.ts: is not a TorchScript model" in result.stderr
+
+
+def test_malformed_input_arguments_are_explained(tmp_path):
+    result = medimgai("segment", "--model", "sts-gtv-ct-pet-mr", "--input", "ct.nii.gz", "--output", tmp_path / "s.nii.gz")
+    assert result.returncode == 1 and "must look like NAME=PATH" in result.stderr
+
+
+def test_models_lists_the_catalog_with_its_status():
+    result = medimgai("models")
+    assert result.returncode == 0
+    assert "sts-gtv-ct-pet-mr" in result.stdout and "CT+PET+MR" in result.stdout and "bundled" in result.stdout
