@@ -71,8 +71,13 @@ def _initial_transform(fixed, moving, mode: str, landmarks) -> sitk.Euler3DTrans
         fixed_points, moving_points = (np.asarray(p, dtype=float) for p in landmarks)
         if fixed_points.shape != moving_points.shape or fixed_points.ndim != 2 or len(fixed_points) < 3:
             raise InputError("landmarks", "need at least 3 paired fixed/moving points")
-        return sitk.LandmarkBasedTransformInitializer(sitk.Euler3DTransform(), fixed_points.ravel().tolist(),
-                                                      moving_points.ravel().tolist())
+        versor = sitk.VersorRigid3DTransform(sitk.LandmarkBasedTransformInitializer(
+            sitk.VersorRigid3DTransform(), fixed_points.ravel().tolist(), moving_points.ravel().tolist()))
+        euler = sitk.Euler3DTransform()
+        euler.SetCenter(versor.GetCenter())
+        euler.SetMatrix(versor.GetMatrix())
+        euler.SetTranslation(versor.GetTranslation())
+        return euler
     if mode == "none":
         transform = sitk.Euler3DTransform()
         transform.SetCenter(fixed.TransformContinuousIndexToPhysicalPoint([(n - 1) / 2 for n in fixed.GetSize()]))
