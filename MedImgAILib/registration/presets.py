@@ -24,6 +24,7 @@ class Preset:
 CT_SOFT_TISSUE = (-300.0, 400.0)
 PET_SUV = (0.0, 10.0)
 
+MR_RIGID = Stage("rigid", "mattes", 32, 0.1, (8, 4, 2), (4.0, 2.0, 1.0), 100, 2.0)
 RIGID_MULTIMODAL = Stage("rigid", "mattes", 32, 0.15, (4, 2), (2.0, 1.0), 100, 2.0)
 
 PRESETS = {
@@ -39,15 +40,13 @@ PRESETS = {
                (RIGID_MULTIMODAL,), "geometry", 20.0, CT_SOFT_TISSUE, PET_SUV),
         Preset("mr-to-mr-affine",
                "MR onto MR (another sequence or visit), rigid then affine (12 degrees of freedom), Mattes mutual "
-               "information (robust to different contrasts).",
-               (Stage("rigid", "mattes", 32, 0.1, (4, 2), (2.0, 1.0), 100, 2.0),
-                Stage("affine", "mattes", 32, 0.1, (2, 1), (1.0, 0.0), 100, 1.0)), "moments", 0.0),
+               "information (robust to different contrasts), geometry-centre start.",
+               (MR_RIGID, Stage("affine", "mattes", 32, 0.1, (4, 2), (2.0, 1.0), 100, 1.0)), "geometry", 0.0),
         Preset("mr-to-mr-deformable",
                "MR onto MR, rigid, affine, then a B-spline deformation (50 mm control points) with Mattes mutual "
                "information; check the folding fraction in the report.",
-               (Stage("rigid", "mattes", 32, 0.1, (4, 2), (2.0, 1.0), 100, 2.0),
-                Stage("affine", "mattes", 32, 0.1, (2, 1), (1.0, 0.0), 100, 1.0),
-                Stage("bspline", "mattes", 32, 0.1, (2, 1), (1.0, 0.0), 50, 1.0)), "moments", 0.0),
+               (MR_RIGID, Stage("affine", "mattes", 32, 0.1, (4, 2), (2.0, 1.0), 100, 1.0),
+                Stage("bspline", "mattes", 32, 0.1, (4, 2), (2.0, 1.0), 50, 1.0)), "geometry", 0.0),
         Preset("generic-rigid",
                "Any pair, rigid, Mattes mutual information on the raw intensities, geometry-centre start.",
                (Stage("rigid", "mattes", 32, 0.15, (4, 2, 1), (2.0, 1.0, 0.0), 100, 2.0),), "geometry", 0.0),
