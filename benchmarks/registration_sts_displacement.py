@@ -22,19 +22,10 @@ import SimpleITK as sitk
 
 from MedImgAILib.io import read_image
 from MedImgAILib.registration import register
+from MedImgAILib.registration.known_displacement import displace_image, mean_point_error, random_rigid_transform
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "sts-multimodal"
 PRESET = {"MR_T1": "mr-to-ct-rigid", "PET": "pet-to-ct-rigid"}
-
-
-def displaced(image: sitk.Image, transform: sitk.Euler3DTransform) -> sitk.Image:
-    """The same voxels placed where transform moves them: content at x now lies at transform(x)."""
-    matrix = np.array(transform.GetMatrix()).reshape(3, 3)
-    center, translation = np.array(transform.GetCenter()), np.array(transform.GetTranslation())
-    moved = sitk.Image(image)
-    moved.SetDirection(tuple((matrix @ np.array(image.GetDirection()).reshape(3, 3)).ravel()))
-    moved.SetOrigin(tuple(matrix @ (np.array(image.GetOrigin()) - center) + center + translation))
-    return moved
 
 
 def textbook(fixed: sitk.Image, moving: sitk.Image) -> sitk.Transform:
@@ -53,11 +44,6 @@ def textbook(fixed: sitk.Image, moving: sitk.Image) -> sitk.Transform:
     method.SmoothingSigmasAreSpecifiedInPhysicalUnitsOn()
     method.SetInitialTransform(initial, inPlace=False)
     return method.Execute(fixed, moving)
-
-
-def errors(transform: sitk.Transform, truth: sitk.Transform, points: np.ndarray) -> float:
-    return float(np.mean([np.linalg.norm(np.subtract(transform.TransformPoint(tuple(p)), truth.TransformPoint(tuple(p))))
-                          for p in points]))
 
 
 def main() -> None:
@@ -84,22 +70,19 @@ def main() -> None:
             fixed_mask = sitk.BinaryDilate(sitk.Cast(mask, sitk.sitkUInt8), radius)
         for modality in ("MR_T1", "PET"):
             moving = read_image(folder / f"{modality}_image.nii.gz")
-            angles = np.radians(rng.uniform(-15, 15, 3))
-            truth = sitk.Euler3DTransform(tuple(points.mean(axis=0)), *angles, tuple(rng.uniform(-20, 20, 3)))
-            moved = displaced(moving, truth)
+            truth = random_rigid_transform(rng, points.mean(axis=0))
+            moved = displace_image(moving, truth)
             started = time.perf_counter()
             result = register(ct, moved, PRESET[modality], fixed_mask=fixed_mask)
             seconds = time.perf_counter() - started
             undisplaced = register(ct, moving, PRESET[modality], fixed_mask=fixed_mask).transform
-            consistency = float(np.mean([np.linalg.norm(np.subtract(result.transform.TransformPoint(tuple(p)),
-                                                                     truth.TransformPoint(undisplaced.TransformPoint(tuple(p)))))
-                                         for p in points]))
+            consistency = mean_point_error(result.transform, sitk.CompositeTransform([truth, undisplaced]), points)
             started = time.perf_counter()
             baseline = textbook(ct, moved)
             baseline_seconds = time.perf_counter() - started
-            row = {"patient": folder.name, "moving": modality, "error_mm": errors(result.transform, truth, points),
+            row = {"patient": folder.name, "moving": modality, "error_mm": mean_point_error(result.transform, truth, points),
                    "seconds": seconds, "consistency_mm": consistency,
-                   "baseline_error_mm": errors(baseline, truth, points), "baseline_seconds": baseline_seconds,
+                   "baseline_error_mm": mean_point_error(baseline, truth, points), "baseline_seconds": baseline_seconds,
                    "warnings": result.report.warnings}
             rows.append(row)
             print(f"| {row['patient']} | {modality} | {row['error_mm']:.2f} | {seconds:.2f} | {consistency:.2f} | "

@@ -37,7 +37,7 @@ class SegmentationLogic:
         self._load_model = model_loader
 
     def compute(self, input_nodes: Mapping[str, object], model: str | LoadedModel, device: str = "auto",
-                postprocessing: PostProcessing = PostProcessing(), probabilities: bool = False,
+                postprocessing: PostProcessing | None = None, probabilities: bool = False,
                 progress: ProgressCallback = no_progress, cancel: CancelToken | None = None) -> SegmentationResult:
         """Run the model on the nodes' images (read in world coordinates); changes nothing in the scene."""
         loaded = model if isinstance(model, LoadedModel) else self._load_model(model, progress=progress, cancel=cancel)

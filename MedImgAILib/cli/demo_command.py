@@ -20,6 +20,7 @@ from MedImgAILib.errors import MedImgAIError
 from MedImgAILib.inference.input_matching import suggest_inputs
 from MedImgAILib.models import load_model
 from MedImgAILib.metrics import dice
+from MedImgAILib.registration.known_displacement import displace_image, mean_point_error, random_rigid_transform
 from MedImgAILib.io import describe_image, format_description, read_image
 from MedImgAILib.sample_case import find_case
 
@@ -60,6 +61,7 @@ def run(arguments: argparse.Namespace) -> int:
     scene = slicer.vtkMRMLScene()
     nodes = logic.add_case_to_scene(scene, images, masks)
     _segment_tumour(scene, logic, nodes, images, masks, arguments)
+    _register_displaced_copies(scene, logic, nodes, images, masks)
     bundle = logic.write_scene_bundle(scene, arguments.output / f"{case.folder.name}.mrb")
     print(f"\nwrote {bundle} ({len(images)} volumes, {len(masks)} reference segmentations, the model's segmentation) "
           f"in {time.perf_counter() - started:.1f} s; open it in 3D Slicer with File > Add Data")
@@ -79,3 +81,29 @@ def _segment_tumour(scene, logic, nodes, images, masks, arguments) -> None:
         print(f"Dice against the {reference_key} reference mask: {dice(predicted, truth):.3f} "
               f"(tumour {volume_ml:.1f} mL, {outcome.result.provenance['runtime_s']:.1f} s on "
               f"{outcome.result.provenance['device']})")
+
+
+DEMO_PRESETS = {"MR_T1": "mr-to-ct-rigid", "PET": "pet-to-ct-rigid"}
+
+
+def _register_displaced_copies(scene, logic, nodes, images, masks) -> None:
+    """Move MR and PET by known rigid transforms, register them back to CT, report the error at the tumour."""
+    if "CT" not in images or "CT" not in masks:
+        return
+    ct = images["CT"]
+    indices = np.argwhere(sitk.GetArrayViewFromImage(masks["CT"]) > 0)[:, ::-1][::5]
+    points = np.array([ct.TransformIndexToPhysicalPoint([int(v) for v in i]) for i in indices])
+    rng = np.random.default_rng(2026)
+    registration = logic.RegistrationLogic()
+    for modality, preset in DEMO_PRESETS.items():
+        if modality not in images:
+            continue
+        truth = random_rigid_transform(rng, points.mean(axis=0))
+        moved_node = logic.add_volume_node_from_image(scene, displace_image(images[modality], truth),
+                                                      f"{modality} displaced")
+        outcome = registration.register(scene, nodes["CT"], moved_node, preset, name=f"{modality} displaced to CT")
+        report = outcome.result.report
+        print(f"registered {modality} (displaced by {np.degrees(truth.GetAngleX()):.1f}/{np.degrees(truth.GetAngleY()):.1f}/"
+              f"{np.degrees(truth.GetAngleZ()):.1f} degrees, {np.linalg.norm(truth.GetTranslation()):.1f} mm) back to CT "
+              f"with {preset}: error at the tumour {mean_point_error(outcome.result.transform, truth, points):.2f} mm "
+              f"in {report.runtime_s:.1f} s" + (f"; warnings: {'; '.join(report.warnings)}" if report.warnings else ""))

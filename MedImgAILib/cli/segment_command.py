@@ -30,6 +30,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--keep-largest", action="store_true", help="keep only the largest connected component per label")
     parser.add_argument("--fill-holes", action="store_true", help="fill enclosed holes per label")
     parser.add_argument("--min-island-ml", type=float, default=0.0, help="drop components smaller than this (mL)")
+    parser.add_argument("--raw", action="store_true",
+                        help="no post-processing at all (by default the model's recommended clean-up is applied "
+                             "unless one of the three options above is given)")
     parser.add_argument("--trust", action="store_true", help="allow a model config to run code (only for models you trust)")
     parser.add_argument("--report", help="write provenance and timings as JSON here")
     return parser
@@ -47,13 +50,21 @@ def parse_named_inputs(values: list[str]) -> dict[str, str]:
     return named
 
 
+def _postprocessing(arguments: argparse.Namespace) -> PostProcessing | None:
+    """None (the model's recommendation) unless the user chose: --raw, or any explicit option."""
+    if arguments.raw:
+        return PostProcessing()
+    if arguments.keep_largest or arguments.fill_holes or arguments.min_island_ml > 0:
+        return PostProcessing(arguments.keep_largest, arguments.fill_holes, arguments.min_island_ml)
+    return None
+
+
 def run(arguments: argparse.Namespace) -> int:
     named = parse_named_inputs(arguments.input)
     progress = ConsoleProgress()
     model = load_model(arguments.model, trust=arguments.trust, progress=progress)
     images = {name: read_image(path) for name, path in named.items()}
-    segmenter = Segmenter(model, arguments.device,
-                          PostProcessing(arguments.keep_largest, arguments.fill_holes, arguments.min_island_ml))
+    segmenter = Segmenter(model, arguments.device, _postprocessing(arguments))
     result = segmenter(images, want_probabilities=bool(arguments.probabilities), progress=progress)
     write_image_file(result.labelmap, arguments.output)
     if arguments.probabilities:

@@ -48,11 +48,12 @@ def _probabilities_on(target: sitk.Image, probabilities: np.ndarray, grid: sitk.
 class Segmenter:
     """A loaded model plus run options; call it with {input name: image} as often as needed."""
 
-    def __init__(self, model: LoadedModel, device: str = "auto", postprocessing: PostProcessing = PostProcessing(),
+    def __init__(self, model: LoadedModel, device: str = "auto", postprocessing: PostProcessing | None = None,
                  sw_batch_size: int = 1):
+        """postprocessing None means the model's declared recommendation (PostProcessing() turns it off)."""
         self.model = model
         self.device = resolve_device(device)
-        self.postprocessing = postprocessing
+        self.postprocessing = postprocessing if postprocessing is not None else PostProcessing(**model.spec.postprocessing)
         self.sw_batch_size = sw_batch_size
 
     def estimate_memory(self, prepared: ModelInput) -> MemoryEstimate:
@@ -69,6 +70,8 @@ class Segmenter:
         spec = self.model.spec
         progress(Progress(0.0, "preprocessing"))
         prepared = prepare_model_input(spec, images)
+        estimate = self.estimate_memory(prepared)
+        progress(Progress(0.04, f"running on {self.device} (estimated memory {estimate})"))
         if cancel is not None:
             cancel.raise_if_cancelled()
         network = self.model.network.to(self.device).eval()
@@ -99,6 +102,7 @@ class Segmenter:
             "model_source": self.model.source,
             "device": str(self.device),
             "runtime_s": round(time.perf_counter() - started, 3),
+            "estimated_memory_mib": round(estimate.total_bytes / 2**20),
             "postprocessing": dataclasses.asdict(self.postprocessing),
             "inputs": list(spec.input_names),
             "host": platform.node(),
@@ -107,7 +111,7 @@ class Segmenter:
 
 
 def segment(model: LoadedModel, images: Mapping[str, sitk.Image], device: str = "auto",
-            postprocessing: PostProcessing = PostProcessing(), want_probabilities: bool = False,
+            postprocessing: PostProcessing | None = None, want_probabilities: bool = False,
             progress: ProgressCallback = no_progress, cancel: CancelToken | None = None) -> SegmentationResult:
     """One-call form of Segmenter (MONAI's function + class pairing)."""
     return Segmenter(model, device, postprocessing)(images, want_probabilities, progress, cancel)

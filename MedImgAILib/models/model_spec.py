@@ -56,6 +56,7 @@ class ModelSpec:
     card: str | None = None
     weights_sha256: str | None = None
     description: str = ""
+    postprocessing: Mapping[str, Any] = field(default_factory=dict)  # the model's recommended clean-up
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -98,4 +99,5 @@ class ModelSpec:
             card=section.get("card"),
             weights_sha256=section.get("weights_sha256"),
             description=str(metadata.get("description", "")),
+            postprocessing=dict(section.get("postprocessing", {})),
         )

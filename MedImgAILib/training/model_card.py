@@ -44,7 +44,9 @@ Input: {", ".join(f"{n}" for n in recipe.inputs)} of one patient, co-registered 
 own grid; every input is resampled onto the first input's grid). Output: a labelmap on the first input's
 grid with label 1 = gross tumour volume (SNOMED-CT 108369006 "Neoplasm", category 49755003 "Morphologically
 Altered Structure"). Preprocessing: CT window [-200, 300] HU, PET SUV window [0, 15], MR T1 z-score over
-non-zero voxels, resampled to {recipe.target_spacing_mm[0]} x {recipe.target_spacing_mm[1]} x {recipe.target_spacing_mm[2]} mm.
+non-zero voxels, resampled to {recipe.target_spacing_mm[0]} x {recipe.target_spacing_mm[1]} x {recipe.target_spacing_mm[2]} mm. Post-processing declared
+by the model and applied by default (`--raw` turns it off): keep the largest connected component and fill its
+holes, since a gross tumour volume is one mass.
 
 ## Data and license
 IBSI validation set derived from the TCIA Soft-tissue-Sarcoma collection (project shared data

@@ -65,6 +65,8 @@ class Recipe:
             "overlap": self.overlap,
             "labels": [{"value": 1, "name": "Gross tumour volume", "color": [0.87, 0.27, 0.2],
                         "terminology": TERMINOLOGY}],
+            # A gross tumour volume is one mass: keep the largest component and fill its holes.
+            "postprocessing": {"keep_largest_component": True, "fill_holes": True},
             "license": "Weights: CC BY 3.0 (trained on CC BY 3.0 data, see docs/README.md); code: Apache-2.0",
             "intended_use": "Research only. Not for clinical decisions.",
             "card": "docs/README.md",

@@ -10,16 +10,8 @@ import SimpleITK as sitk
 from MedImgAILib.errors import CancelledError, InputError
 from MedImgAILib.io import read_image
 from MedImgAILib.registration import register, resample_to_fixed
+from MedImgAILib.registration.known_displacement import displace_image, mean_point_error
 from MedImgAILib.runtime import CancelToken
-
-
-def displaced(image: sitk.Image, transform: sitk.Euler3DTransform) -> sitk.Image:
-    matrix = np.array(transform.GetMatrix()).reshape(3, 3)
-    center, translation = np.array(transform.GetCenter()), np.array(transform.GetTranslation())
-    moved = sitk.Image(image)
-    moved.SetDirection(tuple((matrix @ np.array(image.GetDirection()).reshape(3, 3)).ravel()))
-    moved.SetOrigin(tuple(matrix @ (np.array(image.GetOrigin()) - center) + center + translation))
-    return moved
 
 
 @pytest.fixture
@@ -34,16 +26,11 @@ def tumour_points(an_sts_nifti_case, the_ct):
     return np.array([the_ct.TransformIndexToPhysicalPoint([int(v) for v in i]) for i in indices])
 
 
-def mean_distance(a: sitk.Transform, b: sitk.Transform, points) -> float:
-    return float(np.mean([np.linalg.norm(np.subtract(a.TransformPoint(tuple(p)), b.TransformPoint(tuple(p))))
-                          for p in points]))
-
-
 def test_a_displaced_copy_of_the_ct_is_recovered_to_a_fraction_of_a_voxel(the_ct, tumour_points):
     truth = sitk.Euler3DTransform(tuple(tumour_points.mean(0)), np.radians(8), np.radians(-5), np.radians(10), (12, -9, 6))
     reports = []
-    result = register(the_ct, displaced(the_ct, truth), "generic-rigid", progress=reports.append)
-    assert mean_distance(result.transform, truth, tumour_points) < 0.5
+    result = register(the_ct, displace_image(the_ct, truth), "generic-rigid", progress=reports.append)
+    assert mean_point_error(result.transform, truth, tumour_points) < 0.5
     assert result.report.metric_after < result.report.metric_before
     assert result.report.warnings == []
     assert reports[-1].fraction == 1.0 and any("rigid level" in r.stage for r in reports)
@@ -54,9 +41,9 @@ def test_pet_to_ct_finds_the_same_alignment_whatever_the_starting_displacement(a
     pet = read_image(an_sts_nifti_case / "PET_image.nii.gz")
     reference = register(the_ct, pet, "pet-to-ct-rigid").transform
     truth = sitk.Euler3DTransform(tuple(tumour_points.mean(0)), np.radians(-12), np.radians(6), np.radians(9), (15, 10, -12))
-    result = register(the_ct, displaced(pet, truth), "pet-to-ct-rigid")
+    result = register(the_ct, displace_image(pet, truth), "pet-to-ct-rigid")
     expected = sitk.CompositeTransform([truth, reference])  # reference first, then the displacement
-    assert mean_distance(result.transform, expected, tumour_points) < 2.0
+    assert mean_point_error(result.transform, expected, tumour_points) < 2.0
     assert result.report.runtime_s < 30
 
 
