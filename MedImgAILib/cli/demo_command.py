@@ -17,8 +17,6 @@ import SimpleITK as sitk
 
 from MedImgAILib.cli.console_progress import ConsoleProgress
 from MedImgAILib.errors import MedImgAIError
-from MedImgAILib.inference.input_matching import suggest_inputs
-from MedImgAILib.models import load_model
 from MedImgAILib.metrics import dice
 from MedImgAILib.registration.known_displacement import displace_image, mean_point_error, random_rigid_transform
 from MedImgAILib.io import describe_image, format_description, read_image
@@ -69,6 +67,9 @@ def run(arguments: argparse.Namespace) -> int:
 
 
 def _segment_tumour(scene, logic, nodes, images, masks, arguments) -> None:
+    from MedImgAILib.inference.input_matching import suggest_inputs
+    from MedImgAILib.models import load_model  # torch and MONAI load only here
+
     model = load_model(arguments.model)
     inputs = suggest_inputs(model.spec, {name: nodes[name] for name in images})
     print(f"\nsegmenting with {model.spec.id} ({', '.join(f'{k}={v.GetName()}' for k, v in inputs.items())})")

@@ -6,8 +6,7 @@ import argparse
 
 from MedImgAILib.cli.console_progress import ConsoleProgress
 from MedImgAILib.errors import InputError
-from MedImgAILib.models.catalog import load_catalog
-from MedImgAILib.models.model_resolver import cached_model_folder, ensure_model_folder
+from MedImgAILib.models.catalog import load_catalog, resources_folder
 
 __all__ = ["add_parser", "run"]
 
@@ -24,6 +23,8 @@ def _folder_size(folder) -> int:
 
 
 def run(arguments: argparse.Namespace) -> int:
+    from MedImgAILib.models.model_resolver import cached_model_folder, ensure_model_folder
+
     catalog = load_catalog(arguments.catalog)
     if arguments.download:
         entry = catalog.get(arguments.download)
@@ -35,8 +36,6 @@ def run(arguments: argparse.Namespace) -> int:
     print(f"{'id':<22} {'version':<8} {'inputs':<14} {'labels':<24} {'size':>9}  status")
     for entry in catalog.values():
         if entry.is_bundled:
-            from MedImgAILib.models.catalog import resources_folder
-
             folder = resources_folder() / entry.bundled
             status, size = ("bundled" if folder.is_dir() else "bundled (missing)"), _folder_size(folder) if folder.is_dir() else 0
         else:

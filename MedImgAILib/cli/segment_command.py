@@ -10,11 +10,9 @@ import SimpleITK as sitk
 
 from MedImgAILib.cli.console_progress import ConsoleProgress
 from MedImgAILib.errors import InputError
-from MedImgAILib.inference import PostProcessing, Segmenter
-from MedImgAILib.inference.devices import DEVICE_CHOICES
 from MedImgAILib.io import read_image, write_image_file
 from MedImgAILib.io.atomic_write import atomic_output_path
-from MedImgAILib.models import load_model
+from MedImgAILib.runtime.devices import DEVICE_CHOICES
 
 __all__ = ["add_parser", "parse_named_inputs", "run"]
 
@@ -50,8 +48,10 @@ def parse_named_inputs(values: list[str]) -> dict[str, str]:
     return named
 
 
-def _postprocessing(arguments: argparse.Namespace) -> PostProcessing | None:
+def _postprocessing(arguments: argparse.Namespace):
     """None (the model's recommendation) unless the user chose: --raw, or any explicit option."""
+    from MedImgAILib.inference import PostProcessing
+
     if arguments.raw:
         return PostProcessing()
     if arguments.keep_largest or arguments.fill_holes or arguments.min_island_ml > 0:
@@ -60,6 +60,9 @@ def _postprocessing(arguments: argparse.Namespace) -> PostProcessing | None:
 
 
 def run(arguments: argparse.Namespace) -> int:
+    from MedImgAILib.inference import Segmenter  # torch and MONAI load only when a command needs them
+    from MedImgAILib.models import load_model
+
     named = parse_named_inputs(arguments.input)
     progress = ConsoleProgress()
     model = load_model(arguments.model, trust=arguments.trust, progress=progress)

@@ -12,14 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-import torch
-
 from MedImgAILib.cli.console_progress import ConsoleProgress
 from MedImgAILib.errors import InputError
-from MedImgAILib.models.model_loader import load_model_path
-from MedImgAILib.training.bundle_writer import write_bundle
-from MedImgAILib.training.evaluation import evaluate_model
-from MedImgAILib.training.model_card import render_model_card
 from MedImgAILib.training.recipes import TRAIN_PATIENTS, VALIDATION_PATIENTS, VARIANTS, network_def
 
 __all__ = ["add_parser", "run"]
@@ -41,6 +35,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(arguments: argparse.Namespace) -> int:
+    import torch  # heavy: only when training
+
+    from MedImgAILib.models.model_loader import load_model_path
+    from MedImgAILib.training.bundle_writer import write_bundle
+    from MedImgAILib.training.evaluation import evaluate_model
+    from MedImgAILib.training.model_card import render_model_card
+
     if arguments.threads:
         torch.set_num_threads(arguments.threads)
     recipe = VARIANTS[arguments.variant]

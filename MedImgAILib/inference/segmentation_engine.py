@@ -12,7 +12,7 @@ import numpy as np
 import SimpleITK as sitk
 import torch
 
-from MedImgAILib.inference.devices import resolve_device
+from MedImgAILib.runtime.devices import resolve_device
 from MedImgAILib.inference.memory_estimate import MemoryEstimate, estimate_inference_memory
 from MedImgAILib.inference.model_grid import resample_onto
 from MedImgAILib.inference.model_input import ModelInput, prepare_model_input

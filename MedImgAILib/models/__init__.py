@@ -1,20 +1,24 @@
-"""Models: declarations, safe loading (bundles, TorchScript, state dicts), the catalog and verified downloads."""
+"""Models: declarations, safe loading (bundles, TorchScript, state dicts), the catalog and verified downloads.
+
+Loading needs torch; it is imported on first use of a loader, so listing the catalog stays fast.
+"""
+
+from importlib import import_module
 
 from MedImgAILib.models.catalog import CatalogEntry, load_catalog
-from MedImgAILib.models.loaded_model import LoadedModel
-from MedImgAILib.models.model_loader import load_model_path
-from MedImgAILib.models.model_resolver import ensure_model_folder, load_model
 from MedImgAILib.models.model_spec import CodedConcept, InputSpec, LabelSpec, ModelSpec
 
-__all__ = [
-    "CatalogEntry",
-    "CodedConcept",
-    "InputSpec",
-    "LabelSpec",
-    "LoadedModel",
-    "ModelSpec",
-    "ensure_model_folder",
-    "load_catalog",
-    "load_model",
-    "load_model_path",
-]
+_LAZY = {
+    "LoadedModel": "MedImgAILib.models.loaded_model",
+    "load_model_path": "MedImgAILib.models.model_loader",
+    "ensure_model_folder": "MedImgAILib.models.model_resolver",
+    "load_model": "MedImgAILib.models.model_resolver",
+}
+
+__all__ = ["CatalogEntry", "CodedConcept", "InputSpec", "LabelSpec", "ModelSpec", "load_catalog", *_LAZY]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import zipfile
@@ -25,10 +26,18 @@ def test_demo_prints_the_geometry_and_writes_a_scene_bundle_with_volumes_and_mas
     scene = read_scene_bundle(bundle, tmp_path / "cache")
     volumes = {scene.GetNthNodeByClass(i, "vtkMRMLScalarVolumeNode").GetName()
                for i in range(scene.GetNumberOfNodesByClass("vtkMRMLScalarVolumeNode"))}
-    assert volumes == {"CT", "PET", "MR_T1"}
+    assert volumes == {"CT", "PET", "MR_T1", "MR_T1 displaced", "PET displaced"}
     segmentation = scene.GetFirstNodeByName("CT reference")
     assert segmentation.GetSegmentation().GetNthSegment(0).GetName() == "GTV (reference)"
     assert scene.GetFirstNodeByName("CT").GetImageData().GetDimensions() == (161, 143, 48)
+    model = scene.GetFirstNodeByName("GTV (model)")
+    assert model.GetSegmentation().GetNthSegment(0).GetName() == "Gross tumour volume"
+    dice = float(re.search(r"Dice against the CT reference mask: ([0-9.]+)", result.stdout).group(1))
+    assert dice > 0.6
+    for modality in ("MR_T1", "PET"):
+        assert re.search(rf"registered {modality} .* back to CT with \S+: error at the tumour [0-9.]+ mm", result.stdout)
+        moved = scene.GetFirstNodeByName(f"{modality} displaced")
+        assert moved.GetParentTransformNode().GetName() == f"{modality} displaced to CT"
 
 
 def test_demo_on_a_missing_case_folder_fails_cleanly(tmp_path):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import torch
-
 from MedImgAILib.errors import InputError
 
 __all__ = ["DEVICE_CHOICES", "resolve_device"]
@@ -11,7 +9,10 @@ __all__ = ["DEVICE_CHOICES", "resolve_device"]
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 
 
-def resolve_device(name: str = "auto") -> torch.device:
+def resolve_device(name: str = "auto"):
+    """The torch.device for name; torch is imported here only, so listing choices stays cheap."""
+    import torch
+
     name = (name or "auto").lower()
     if name not in DEVICE_CHOICES and not name.startswith("cuda:"):
         raise InputError(None, f"unknown device {name!r}; choose one of {', '.join(DEVICE_CHOICES)}")

@@ -1,0 +1,1 @@
+"""Training the project's own models (recipes, data preparation, loop, packaging, model card). Run by hand."""
