@@ -9,6 +9,7 @@ import numpy as np
 import SimpleITK as sitk
 
 from MedImgAILib.errors import InputError
+from MedImgAILib.geometry import same_geometry
 
 __all__ = ["FusionResult", "fuse_labelmaps"]
 
@@ -30,9 +31,7 @@ def _check(labelmaps: Sequence[sitk.Image]) -> None:
     for index, labelmap in enumerate(labelmaps):
         if labelmap.GetDimension() != 3:
             raise InputError(f"labelmap {index + 1}", f"must be 3D, got {labelmap.GetDimension()}D")
-        if labelmap.GetSize() != reference.GetSize() or not np.allclose(labelmap.GetOrigin(), reference.GetOrigin(), atol=1e-3) \
-                or not np.allclose(labelmap.GetSpacing(), reference.GetSpacing(), atol=1e-5) \
-                or not np.allclose(labelmap.GetDirection(), reference.GetDirection(), atol=1e-5):
+        if not same_geometry(labelmap, reference):
             raise InputError(f"labelmap {index + 1}", "is not on the grid of the first labelmap; resample it first")
         if labelmap.GetPixelID() in (sitk.sitkFloat32, sitk.sitkFloat64):
             values = sitk.GetArrayViewFromImage(labelmap)

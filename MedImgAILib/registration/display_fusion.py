@@ -8,6 +8,7 @@ import numpy as np
 import SimpleITK as sitk
 
 from MedImgAILib.errors import InputError
+from MedImgAILib.geometry import same_geometry
 
 __all__ = ["PET_OVERLAY", "OverlayPreset", "absolute_difference", "checkerboard"]
 
@@ -27,8 +28,7 @@ DEFAULT_OVERLAY = OverlayPreset(color_table="vtkMRMLColorTableNodeGrey", opacity
 
 
 def _same_grid(a: sitk.Image, b: sitk.Image) -> None:
-    if a.GetSize() != b.GetSize() or not np.allclose(a.GetOrigin(), b.GetOrigin(), atol=1e-3) or \
-            not np.allclose(a.GetSpacing(), b.GetSpacing(), atol=1e-5):
+    if not same_geometry(a, b):
         raise InputError(None, "the two images must be on the same grid (resample the moving image first)")
 
 

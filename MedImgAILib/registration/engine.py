@@ -14,6 +14,7 @@ import numpy as np
 import SimpleITK as sitk
 
 from MedImgAILib.errors import InputError
+from MedImgAILib.geometry import same_geometry
 from MedImgAILib.registration.presets import Preset, get_preset
 from MedImgAILib.registration.quality import (
     QualityReport,
@@ -51,9 +52,7 @@ def _check_image(image: sitk.Image, role: str) -> None:
 def _check_mask(mask: sitk.Image | None, image: sitk.Image, role: str) -> sitk.Image | None:
     if mask is None:
         return None
-    if mask.GetSize() != image.GetSize() or not np.allclose(mask.GetOrigin(), image.GetOrigin(), atol=1e-3) or \
-            not np.allclose(mask.GetSpacing(), image.GetSpacing(), atol=1e-5) or \
-            not np.allclose(mask.GetDirection(), image.GetDirection(), atol=1e-5):
+    if mask.GetDimension() != 3 or not same_geometry(mask, image):
         raise InputError(role, "mask is not on the same grid as its image (size, spacing, origin and direction "
                                "must match); resample it first")
     binary = sitk.Cast(mask > 0, sitk.sitkUInt8)
@@ -163,6 +162,43 @@ def _orthonormal(matrix) -> tuple:
     return tuple(rotation.ravel())
 
 
+def _run_stage(stage: Stage, optimised: sitk.Transform, fixed_before: sitk.Transform | None, fixed_f, moving_f,
+               fixed_mask, moving_mask, levels: tuple[int, int], progress: ProgressCallback,
+               cancel: CancelToken | None) -> str:
+    """Optimise one stage in place (composed after fixed_before when given); returns the stop condition."""
+    method = _method(stage, fixed_mask, moving_mask)
+    if stage.transform == "bspline":
+        method.SetOptimizerAsLBFGSB(gradientConvergenceTolerance=1e-5, numberOfIterations=stage.iterations,
+                                    maximumNumberOfCorrections=5, maximumNumberOfFunctionEvaluations=4 * stage.iterations)
+    else:
+        method.SetOptimizerAsRegularStepGradientDescent(stage.learning_rate, stage.minimum_step, stage.iterations,
+                                                        relaxationFactor=0.6, gradientMagnitudeTolerance=1e-8)
+        method.SetOptimizerScalesFromPhysicalShift()
+    if fixed_before is not None:
+        method.SetMovingInitialTransform(fixed_before)
+    method.SetInitialTransform(optimised, inPlace=True)
+    method.SetMetricSamplingPercentagePerLevel(_sampling_per_level(stage, fixed_f), 20261121)
+    method.SetShrinkFactorsPerLevel(list(stage.shrink_factors))
+    method.SetSmoothingSigmasPerLevel(list(stage.smoothing_sigmas_mm))
+    method.SmoothingSigmasAreSpecifiedInPhysicalUnitsOn()
+    done, total = levels
+
+    def report_iteration() -> None:
+        if cancel is not None and cancel.cancelled:
+            method.StopRegistration()
+            return
+        level = method.GetCurrentLevel()
+        fraction = (done + level + min(method.GetOptimizerIteration() / stage.iterations, 1.0)) / total
+        progress(Progress(0.05 + 0.9 * fraction, f"{stage.transform} level {level + 1}/{len(stage.shrink_factors)} "
+                                                 f"iteration {method.GetOptimizerIteration()}"))
+
+    method.AddCommand(sitk.sitkIterationEvent, report_iteration)
+    method.Execute(fixed_f, moving_f)
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    return f"{stage.transform}: {method.GetOptimizerStopConditionDescription()}"
+
+
 def register(fixed: sitk.Image, moving: sitk.Image, preset: str | Preset = "generic-rigid",
              fixed_mask: sitk.Image | None = None, moving_mask: sitk.Image | None = None,
              landmarks: tuple[Sequence, Sequence] | None = None, progress: ProgressCallback = no_progress,
@@ -201,35 +237,8 @@ def register(fixed: sitk.Image, moving: sitk.Image, preset: str | Preset = "gene
         if cancel is not None:
             cancel.raise_if_cancelled()
         optimised, replaces = _stage_transform(stage, linear, fixed_f)
-        method = _method(stage, fixed_mask, moving_mask)
-        if stage.transform == "bspline":
-            method.SetOptimizerAsLBFGSB(gradientConvergenceTolerance=1e-5, numberOfIterations=stage.iterations,
-                                        maximumNumberOfCorrections=5, maximumNumberOfFunctionEvaluations=4 * stage.iterations)
-            method.SetMovingInitialTransform(linear)
-        else:
-            method.SetOptimizerAsRegularStepGradientDescent(stage.learning_rate, stage.minimum_step, stage.iterations,
-                                                            relaxationFactor=0.6, gradientMagnitudeTolerance=1e-8)
-            method.SetOptimizerScalesFromPhysicalShift()
-        method.SetInitialTransform(optimised, inPlace=True)
-        method.SetMetricSamplingPercentagePerLevel(_sampling_per_level(stage, fixed_f), 20261121)
-        method.SetShrinkFactorsPerLevel(list(stage.shrink_factors))
-        method.SetSmoothingSigmasPerLevel(list(stage.smoothing_sigmas_mm))
-        method.SmoothingSigmasAreSpecifiedInPhysicalUnitsOn()
-
-        def report_iteration(method=method, stage=stage, offset=levels_done):
-            if cancel is not None and cancel.cancelled:
-                method.StopRegistration()
-                return
-            level = method.GetCurrentLevel()
-            fraction = (offset + level + min(method.GetOptimizerIteration() / stage.iterations, 1.0)) / total_levels
-            progress(Progress(0.05 + 0.9 * fraction, f"{stage.transform} level {level + 1}/{len(stage.shrink_factors)} "
-                                                     f"iteration {method.GetOptimizerIteration()}"))
-
-        method.AddCommand(sitk.sitkIterationEvent, report_iteration)
-        method.Execute(fixed_f, moving_f)
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-        stop_conditions.append(f"{stage.transform}: {method.GetOptimizerStopConditionDescription()}")
+        stop_conditions.append(_run_stage(stage, optimised, None if replaces else linear, fixed_f, moving_f,
+                                          fixed_mask, moving_mask, (levels_done, total_levels), progress, cancel))
         levels_done += len(stage.shrink_factors)
         if replaces:
             linear = optimised
