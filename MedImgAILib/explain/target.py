@@ -1,0 +1,40 @@
+"""What an explanation explains: one label's logit summed over a region of the prediction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from scipy import ndimage
+
+__all__ = ["Target", "region_of"]
+
+
+@dataclass(frozen=True)
+class Target:
+    channel: int  # output channel of the label (0 is background)
+    region: np.ndarray  # bool (i, j, k) on the model grid: the voxels whose logits are summed
+
+    def window_score(self, logits: torch.Tensor, weight: torch.Tensor, slices) -> torch.Tensor:
+        """Weighted sum of the label's logit minus the background logit over the region, for one window.
+
+        The logit difference makes the score the evidence for the label against background, which is what a
+        softmax segmentation decides on.
+        """
+        region = torch.from_numpy(self.region[slices]).to(logits.device)
+        margin = logits[:, self.channel] - logits[:, 0]
+        return (margin * (weight.to(logits.device) * region)).flatten(1).sum(1)
+
+
+def region_of(prediction: np.ndarray, channel: int, component: int | None = None) -> np.ndarray:
+    """Voxels predicted as channel; with component=n, only the n-th largest connected region (1 = largest)."""
+    mask = prediction == channel
+    if component is None or not mask.any():
+        return mask
+    labels, count = ndimage.label(mask)
+    sizes = np.bincount(labels.ravel())[1:]
+    order = np.argsort(sizes)[::-1]
+    if component > count:
+        return np.zeros_like(mask)
+    return labels == order[component - 1] + 1
