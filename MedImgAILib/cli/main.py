@@ -15,6 +15,7 @@ from MedImgAILib import __version__
 from MedImgAILib.cli import (
     convert_command,
     demo_command,
+    explain_command,
     fuse_command,
     info_command,
     models_command,
@@ -27,7 +28,7 @@ from MedImgAILib.errors import MedImgAIError
 __all__ = ["build_parser", "main"]
 
 COMMANDS = (info_command, convert_command, segment_command, models_command, register_command, fuse_command,
-            train_command, demo_command)
+            explain_command, train_command, demo_command)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -20,6 +20,7 @@ from MedImgAILib.explain.gradient_attribution import (
     target_score,
     vanilla_gradient,
 )
+from MedImgAILib.explain.methods import METHODS
 from MedImgAILib.explain.modality_attribution import modality_shares
 from MedImgAILib.explain.target import Target, region_of
 from MedImgAILib.explain.uncertainty import (
@@ -38,7 +39,6 @@ from MedImgAILib.runtime import CancelToken, Progress, ProgressCallback, no_prog
 
 __all__ = ["CostEstimate", "ExplanationResult", "METHODS", "estimate_cost", "explain"]
 
-METHODS = ("gradcam", "gradcampp", "gradient", "smoothgrad", "ig", "tta", "mcdropout", "modality-attribution")
 
 # Forward-pass equivalents per window containing the target (backward ~ 2 forwards).
 WINDOW_COST = {"gradcam": 3, "gradcampp": 3, "gradient": 3, "ig": 3, "smoothgrad": 3, "modality-attribution": 3}

@@ -1,0 +1,5 @@
+"""The explanation methods by name (kept free of torch so the command line can list them cheaply)."""
+
+__all__ = ["METHODS"]
+
+METHODS = ("gradcam", "gradcampp", "gradient", "smoothgrad", "ig", "tta", "mcdropout", "modality-attribution")

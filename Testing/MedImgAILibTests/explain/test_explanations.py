@@ -1,0 +1,102 @@
+"""Explanations of the shipped model on the sample case: aligned maps, sanity checks, faithfulness basics."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+import SimpleITK as sitk
+import torch
+from scipy import stats
+
+from MedImgAILib.errors import CancelledError, InputError
+from MedImgAILib.explain import explain
+from MedImgAILib.io import read_image
+from MedImgAILib.models import load_model
+from MedImgAILib.runtime import CancelToken
+
+
+@pytest.fixture(scope="module")
+def the_shipped_model():
+    return load_model("sts-gtv-ct-pet-mr")
+
+
+@pytest.fixture(scope="module")
+def the_sample_images():
+    from shared_data import shared_path
+
+    case = shared_path("sts-multimodal", "STS_002")
+    return {name: read_image(case / f"{prefix}_image.nii.gz") for name, prefix in (("CT", "CT"), ("PET", "PET"),
+                                                                                      ("MR", "MR_T1"))}
+
+
+@pytest.fixture(scope="module")
+def a_gradcam(the_shipped_model, the_sample_images):
+    return explain(the_shipped_model, the_sample_images, "gradcam")
+
+
+def assert_on_reference_grid(image: sitk.Image, reference: sitk.Image) -> None:
+    for name in ("GetSize", "GetSpacing", "GetOrigin", "GetDirection"):
+        assert getattr(image, name)() == getattr(reference, name)()
+
+
+def test_gradcam_lies_on_the_ct_grid_and_points_at_the_tumour(a_gradcam, the_sample_images, an_sts_nifti_case):
+    cam = a_gradcam.maps["gradcam"]
+    assert_on_reference_grid(cam, the_sample_images["CT"])
+    values = sitk.GetArrayViewFromImage(cam)
+    assert values.min() >= 0 and values.max() == pytest.approx(1.0, abs=0.02)
+    peak = np.unravel_index(np.argmax(values), values.shape)
+    truth = sitk.GetArrayViewFromImage(read_image(an_sts_nifti_case / "CT_mask.nii.gz")) > 0
+    distance_mm = sitk.GetArrayViewFromImage(sitk.SignedMaurerDistanceMap(
+        sitk.Cast(read_image(an_sts_nifti_case / "CT_mask.nii.gz") > 0, sitk.sitkUInt8), useImageSpacing=True,
+        insideIsPositive=False))
+    assert truth[peak] or distance_mm[peak] <= 5.0  # pointing game: inside or within 5 mm
+
+
+def test_gradcam_of_a_randomised_model_differs(a_gradcam, the_shipped_model, the_sample_images):
+    randomised = copy.deepcopy(the_shipped_model)
+    torch.manual_seed(0)
+    for module in randomised.network.modules():
+        if hasattr(module, "reset_parameters") and module is not randomised.network:
+            module.reset_parameters()
+    try:
+        other = explain(randomised, the_sample_images, "gradcam")
+    except InputError:
+        return  # the randomised model predicts no tumour at all: the maps differ trivially
+    a = sitk.GetArrayViewFromImage(a_gradcam.maps["gradcam"]).ravel()
+    b = sitk.GetArrayViewFromImage(other.maps["gradcam"]).ravel()
+    assert stats.spearmanr(a, b).statistic < 0.5
+
+
+def test_integrated_gradients_are_complete_and_split_between_modalities(the_shipped_model, the_sample_images):
+    result = explain(the_shipped_model, the_sample_images, "modality-attribution", steps=32)
+    completeness = result.table["completeness"]
+    difference = completeness["score"] - completeness["baseline_score"]
+    assert abs(completeness["sum_of_attributions"] - difference) <= 0.05 * abs(difference)
+    shares = result.table["modality_shares"]
+    assert list(shares) == ["CT", "PET", "MR"] and sum(shares.values()) == pytest.approx(1.0)
+    assert set(result.maps) == {"ig CT", "ig PET", "ig MR"}
+    for image in result.maps.values():
+        assert_on_reference_grid(image, the_sample_images["CT"])
+
+
+@pytest.mark.parametrize("method", ["tta", "mcdropout"])
+def test_uncertainty_maps_and_confidence(the_shipped_model, the_sample_images, method):
+    result = explain(the_shipped_model, the_sample_images, method, samples=4)
+    entropy = sitk.GetArrayViewFromImage(result.maps[f"{method} entropy"])
+    assert 0 <= entropy.min() and entropy.max() <= np.log(2) + 1e-4
+    assert_on_reference_grid(result.maps[f"{method} variance"], the_sample_images["CT"])
+    largest = result.table["segment_confidence"][0]
+    assert 0.5 < largest["confidence"] <= 1.0 and largest["voxels"] > 100
+    assert len(result.table["most_uncertain_points_lps"]) == 5
+    assert not any(m.training for m in the_shipped_model.network.modules())  # dropout switched back off
+
+
+def test_unknown_labels_and_cancellation_are_reported(the_shipped_model, the_sample_images):
+    with pytest.raises(InputError, match="is not a label of sts-gtv-ct-pet-mr \\(1=Gross tumour volume\\)"):
+        explain(the_shipped_model, the_sample_images, "gradcam", target_label="Liver")
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(CancelledError):
+        explain(the_shipped_model, the_sample_images, "gradcam", cancel=token)
