@@ -42,10 +42,10 @@ def _output_paths(output: str, names: list[str]) -> dict[str, Path]:
 
 
 def run(arguments: argparse.Namespace) -> int:
+    named = parse_named_inputs(arguments.input)
     from MedImgAILib.explain import explain  # torch and MONAI load only when needed
     from MedImgAILib.models import load_model
 
-    named = parse_named_inputs(arguments.input)
     progress = ConsoleProgress()
     model = load_model(arguments.model, trust=arguments.trust, progress=progress)
     images = {name: read_image(path) for name, path in named.items()}

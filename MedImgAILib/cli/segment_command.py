@@ -60,10 +60,10 @@ def _postprocessing(arguments: argparse.Namespace):
 
 
 def run(arguments: argparse.Namespace) -> int:
+    named = parse_named_inputs(arguments.input)
     from MedImgAILib.inference import Segmenter  # torch and MONAI load only when a command needs them
     from MedImgAILib.models import load_model
 
-    named = parse_named_inputs(arguments.input)
     progress = ConsoleProgress()
     model = load_model(arguments.model, trust=arguments.trust, progress=progress)
     images = {name: read_image(path) for name, path in named.items()}
