@@ -6,6 +6,7 @@ on, so the same code runs in the GUI, the Python console and headless tests.
 """
 
 from MedImgAILogic.case_scene import add_case_to_scene
+from MedImgAILogic.explain_logic import ExplainLogic, ExplainOutcome
 from MedImgAILogic.registration_logic import RegistrationLogic, RegistrationOutcome
 from MedImgAILogic.scene_bundle import write_scene_bundle
 from MedImgAILogic.scene_transaction import scene_transaction
@@ -19,6 +20,8 @@ from MedImgAILogic.transform_nodes import add_transform_node_from_sitk, sitk_tra
 from MedImgAILogic.volume_nodes import add_volume_node_from_image, image_from_volume_node, ijk_to_ras_matrix
 
 __all__ = [
+    "ExplainLogic",
+    "ExplainOutcome",
     "RegistrationLogic",
     "RegistrationOutcome",
     "add_case_to_scene",

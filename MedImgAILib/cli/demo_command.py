@@ -58,7 +58,8 @@ def run(arguments: argparse.Namespace) -> int:
     slicer, logic = _scene_logic()
     scene = slicer.vtkMRMLScene()
     nodes = logic.add_case_to_scene(scene, images, masks)
-    _segment_tumour(scene, logic, nodes, images, masks, arguments)
+    model, inputs = _segment_tumour(scene, logic, nodes, images, masks, arguments)
+    _explain_tumour(scene, logic, model, inputs)
     _register_displaced_copies(scene, logic, nodes, images, masks)
     bundle = logic.write_scene_bundle(scene, arguments.output / f"{case.folder.name}.mrb")
     print(f"\nwrote {bundle} ({len(images)} volumes, {len(masks)} reference segmentations, the model's segmentation) "
@@ -82,6 +83,21 @@ def _segment_tumour(scene, logic, nodes, images, masks, arguments) -> None:
         print(f"Dice against the {reference_key} reference mask: {dice(predicted, truth):.3f} "
               f"(tumour {volume_ml:.1f} mL, {outcome.result.provenance['runtime_s']:.1f} s on "
               f"{outcome.result.provenance['device']})")
+    return model, inputs
+
+
+def _explain_tumour(scene, logic, model, inputs) -> None:
+    """Grad-CAM, test-time-augmentation uncertainty and per-modality attribution of the tumour, into the scene."""
+    explainer = logic.ExplainLogic()
+    for method, options in (("gradcam", {}), ("tta", {"samples": 4}), ("modality-attribution", {"steps": 16})):
+        outcome = explainer.explain(scene, inputs, model, method, name=f"GTV {method}", **options)
+        table = outcome.result.table
+        details = ""
+        if "modality_shares" in table:
+            details = "; " + ", ".join(f"{name} {100 * share:.0f} %" for name, share in table["modality_shares"].items())
+        elif "segment_confidence" in table and table["segment_confidence"]:
+            details = f"; tumour confidence {table['segment_confidence'][0]['confidence']:.3f}"
+        print(f"explained with {method} in {outcome.result.runtime_s:.1f} s{details}")
 
 
 DEMO_PRESETS = {"MR_T1": "mr-to-ct-rigid", "PET": "pet-to-ct-rigid"}

@@ -22,6 +22,7 @@ from MedImgAILib.explain.gradient_attribution import (
 )
 from MedImgAILib.explain.methods import METHODS
 from MedImgAILib.explain.modality_attribution import modality_shares
+from MedImgAILib.explain.occlusion import occlusion_sensitivity
 from MedImgAILib.explain.target import Target, region_of
 from MedImgAILib.explain.uncertainty import (
     mc_dropout_samples,
@@ -41,7 +42,9 @@ __all__ = ["CostEstimate", "ExplanationResult", "METHODS", "estimate_cost", "exp
 
 
 # Forward-pass equivalents per window containing the target (backward ~ 2 forwards).
-WINDOW_COST = {"gradcam": 3, "gradcampp": 3, "gradient": 3, "ig": 3, "smoothgrad": 3, "modality-attribution": 3}
+WINDOW_COST = {"gradcam": 3, "gradcampp": 3, "gradient": 3, "ig": 3, "smoothgrad": 3, "modality-attribution": 3,
+               "occlusion": 1}
+OCCLUSION_BLOCK = (8, 8, 4)
 
 
 @dataclass
@@ -96,6 +99,10 @@ def estimate_cost(model: LoadedModel, prepared: ModelInput, method: str, steps: 
         passes = steps * relevant * WINDOW_COST[method]
     elif method == "smoothgrad":
         passes = samples * relevant * WINDOW_COST[method]
+    elif method == "occlusion":
+        extent = np.ptp(np.argwhere(region), axis=0) + 1 + 2 * np.array(OCCLUSION_BLOCK) if region is not None \
+            else np.array(prepared.array.shape[1:])
+        passes = int(np.prod(np.ceil(np.maximum(extent, roi) / OCCLUSION_BLOCK)))
     else:
         passes = relevant * WINDOW_COST[method]
     volume_mib = prepared.array.nbytes * 4 / 2**20
@@ -137,6 +144,10 @@ def explain(model: LoadedModel, images: Mapping[str, sitk.Image], method: str, t
     if method in ("gradcam", "gradcampp"):
         cam = grad_cam(network, volume, target, roi, overlap, layer, method == "gradcampp", sub, cancel)
         maps[method] = _on_reference(cam / max(float(cam.max()), 1e-12), prepared)
+    elif method == "occlusion":
+        sensitivity = occlusion_sensitivity(network, volume, target, roi, overlap, OCCLUSION_BLOCK, progress=sub,
+                                            cancel=cancel)
+        maps["occlusion"] = _on_reference(sensitivity, prepared)
     elif method in ("gradient", "smoothgrad"):
         function = vanilla_gradient if method == "gradient" else smoothgrad
         kwargs = {"samples": samples} if method == "smoothgrad" else {}

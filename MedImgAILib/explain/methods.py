@@ -2,4 +2,5 @@
 
 __all__ = ["METHODS"]
 
-METHODS = ("gradcam", "gradcampp", "gradient", "smoothgrad", "ig", "tta", "mcdropout", "modality-attribution")
+METHODS = ("gradcam", "gradcampp", "gradient", "smoothgrad", "ig", "occlusion", "tta", "mcdropout",
+           "modality-attribution")

@@ -26,7 +26,7 @@ def test_demo_prints_the_geometry_and_writes_a_scene_bundle_with_volumes_and_mas
     scene = read_scene_bundle(bundle, tmp_path / "cache")
     volumes = {scene.GetNthNodeByClass(i, "vtkMRMLScalarVolumeNode").GetName()
                for i in range(scene.GetNumberOfNodesByClass("vtkMRMLScalarVolumeNode"))}
-    assert volumes == {"CT", "PET", "MR_T1", "MR_T1 displaced", "PET displaced"}
+    assert {"CT", "PET", "MR_T1", "MR_T1 displaced", "PET displaced", "GTV gradcam"} <= volumes
     segmentation = scene.GetFirstNodeByName("CT reference")
     assert segmentation.GetSegmentation().GetNthSegment(0).GetName() == "GTV (reference)"
     assert scene.GetFirstNodeByName("CT").GetImageData().GetDimensions() == (161, 143, 48)
@@ -34,6 +34,10 @@ def test_demo_prints_the_geometry_and_writes_a_scene_bundle_with_volumes_and_mas
     assert model.GetSegmentation().GetNthSegment(0).GetName() == "Gross tumour volume"
     dice = float(re.search(r"Dice against the CT reference mask: ([0-9.]+)", result.stdout).group(1))
     assert dice > 0.6
+    assert re.search(r"explained with modality-attribution in [0-9.]+ s; CT [0-9]+ %, PET [0-9]+ %, MR [0-9]+ %",
+                     result.stdout)
+    assert scene.GetFirstNodeByName("GTV gradcam") is not None
+    assert scene.GetFirstNodeByName("GTV tta tta entropy") is not None
     for modality in ("MR_T1", "PET"):
         assert re.search(rf"registered {modality} .* back to CT with \S+: error at the tumour [0-9.]+ mm", result.stdout)
         moved = scene.GetFirstNodeByName(f"{modality} displaced")

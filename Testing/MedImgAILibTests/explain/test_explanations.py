@@ -100,3 +100,11 @@ def test_unknown_labels_and_cancellation_are_reported(the_shipped_model, the_sam
     token.cancel()
     with pytest.raises(CancelledError):
         explain(the_shipped_model, the_sample_images, "gradcam", cancel=token)
+
+
+def test_occlusion_of_the_tumour_lowers_its_score_most(the_shipped_model, the_sample_images, an_sts_nifti_case):
+    result = explain(the_shipped_model, the_sample_images, "occlusion")
+    sensitivity = sitk.GetArrayViewFromImage(result.maps["occlusion"])
+    assert_on_reference_grid(result.maps["occlusion"], the_sample_images["CT"])
+    truth = sitk.GetArrayViewFromImage(read_image(an_sts_nifti_case / "CT_mask.nii.gz")) > 0
+    assert sensitivity[truth].mean() > 0 and sensitivity[truth].mean() > sensitivity[~truth].mean()

@@ -1,0 +1,124 @@
+"""Explanations on the scene: maps as volume nodes shown over the image, numbers as a table node.
+
+compute() reads nodes only (worker thread); apply() adds nodes (main thread); explain() does both.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+import numpy as np
+import SimpleITK as sitk
+
+from MedImgAILib.errors import InputError
+from MedImgAILib.models import LoadedModel, load_model
+from MedImgAILib.runtime import CancelToken, ProgressCallback, no_progress
+from MedImgAILogic.node_geometry import describe_node
+from MedImgAILogic.scene_transaction import scene_transaction
+from MedImgAILogic.segmentation_logic import PROVENANCE_ATTRIBUTE
+from MedImgAILogic.subject_hierarchy import place_beside
+from MedImgAILogic.table_nodes import add_table_node
+from MedImgAILogic.volume_nodes import add_volume_node_from_image, image_from_volume_node
+
+__all__ = ["ExplainLogic", "ExplainOutcome"]
+
+SALIENCY_COLORS = "vtkMRMLColorTableNodeRainbow"
+UNCERTAINTY_COLORS = "vtkMRMLColorTableNodeFileViridis.txt"
+
+
+@dataclass
+class ExplainOutcome:
+    map_nodes: list
+    table_node: object
+    result: object  # MedImgAILib.explain.ExplanationResult
+
+
+def _table_rows(result) -> list[tuple[str, float]]:
+    rows = [("runtime (s)", result.runtime_s)]
+    rows += [(f"attribution share {name}", share) for name, share in result.table.get("modality_shares", {}).items()]
+    rows += [(f"confidence region {r['region']} ({r['voxels']} voxels)", r["confidence"])
+             for r in result.table.get("segment_confidence", [])]
+    completeness = result.table.get("completeness")
+    if completeness:
+        rows.append(("sum of attributions", completeness["sum_of_attributions"]))
+        rows.append(("score minus baseline score", completeness["score"] - completeness["baseline_score"]))
+    return rows
+
+
+class ExplainLogic:
+    def __init__(self, model_loader: Callable[..., LoadedModel] = load_model):
+        self._load_model = model_loader
+
+    def model_of(self, segmentation_node) -> str:
+        """The model id a segmentation node was made with (from its provenance attribute)."""
+        provenance = segmentation_node.GetAttribute(PROVENANCE_ATTRIBUTE) if segmentation_node else None
+        if not provenance:
+            raise InputError(describe_node(segmentation_node) if segmentation_node else None,
+                             "has no MedImgAI provenance; choose the model explicitly")
+        return json.loads(provenance)["model_id"]
+
+    def compute(self, input_nodes: Mapping[str, object], model: str | LoadedModel, method: str,
+                target_label=None, component: int | None = None, progress: ProgressCallback = no_progress,
+                cancel: CancelToken | None = None, **options):
+        from MedImgAILib.explain import explain
+
+        loaded = model if isinstance(model, LoadedModel) else self._load_model(model, progress=progress, cancel=cancel)
+        images = {name: image_from_volume_node(node) for name, node in input_nodes.items() if node is not None}
+        return explain(loaded, images, method, target_label, component, progress=progress, cancel=cancel, **options)
+
+    def apply(self, scene, result, reference_node, name: str | None = None) -> ExplainOutcome:
+        name = name or f"{reference_node.GetName()} {result.method}"
+        with scene_transaction(scene):
+            map_nodes = []
+            for map_name, image in result.maps.items():
+                node = add_volume_node_from_image(scene, image, f"{name} {map_name}" if len(result.maps) > 1 else name)
+                node.SetAttribute("MedImgAI.Explanation", json.dumps({"method": result.method, "map": map_name,
+                                                                      "target_label": result.target_label}))
+                self._style(node, image, uncertainty=result.method in ("tta", "mcdropout"))
+                place_beside(scene, node, reference_node)
+                map_nodes.append(node)
+            table = add_table_node(scene, f"{name} table", _table_rows(result))
+            place_beside(scene, table, reference_node)
+        self._show(scene, reference_node, map_nodes[0])
+        return ExplainOutcome(map_nodes, table, result)
+
+    def explain(self, scene, input_nodes: Mapping[str, object], model: str | LoadedModel | None, method: str,
+                target_segment=None, **options) -> ExplainOutcome:
+        """One call from the console. target_segment=(segmentation node, segment id) picks model and label."""
+        target_label = options.pop("target_label", None)
+        if target_segment is not None:
+            segmentation_node, segment_id = target_segment
+            segment = segmentation_node.GetSegmentation().GetSegment(segment_id)
+            if segment is None:
+                raise InputError(describe_node(segmentation_node), f"has no segment {segment_id!r}")
+            target_label = segment.GetName()
+            model = model or self.model_of(segmentation_node)
+        if model is None:
+            raise InputError(None, "give a model or a target segment made by a MedImgAI model")
+        name = options.pop("name", None)
+        result = self.compute(input_nodes, model, method, target_label, **options)
+        reference = next(node for node in input_nodes.values() if node is not None)
+        return self.apply(scene, result, reference, name)
+
+    @staticmethod
+    def _style(node, image: sitk.Image, uncertainty: bool) -> None:
+        display = node.GetDisplayNode()
+        values = sitk.GetArrayViewFromImage(image)
+        low, high = float(np.percentile(values, 1)), float(values.max())
+        if high <= low:
+            high = low + 1.0
+        display.SetAndObserveColorNodeID(UNCERTAINTY_COLORS if uncertainty else SALIENCY_COLORS)
+        display.AutoWindowLevelOff()
+        display.SetWindowLevelMinMax(low, high)
+        display.SetApplyThreshold(True)
+        display.SetLowerThreshold(low + 0.05 * (high - low))
+
+    @staticmethod
+    def _show(scene, reference_node, map_node, opacity: float = 0.5) -> None:
+        for index in range(scene.GetNumberOfNodesByClass("vtkMRMLSliceCompositeNode")):
+            composite = scene.GetNthNodeByClass(index, "vtkMRMLSliceCompositeNode")
+            composite.SetBackgroundVolumeID(reference_node.GetID())
+            composite.SetForegroundVolumeID(map_node.GetID())
+            composite.SetForegroundOpacity(opacity)

@@ -1,0 +1,64 @@
+"""The explain logic on a real MRML scene: map volumes over the image, a table, and no trace on failure."""
+
+from __future__ import annotations
+
+import pytest
+import slicer
+
+from MedImgAILib.errors import InputError
+from MedImgAILib.io import read_image
+from MedImgAILib.models import load_model
+from MedImgAILogic import (
+    ExplainLogic,
+    SegmentationLogic,
+    SegmentInfo,
+    add_segmentation_node_from_labelmap,
+    add_volume_node_from_image,
+)
+
+
+@pytest.fixture(scope="module")
+def the_shipped_model():
+    return load_model("sts-gtv-ct-pet-mr")
+
+
+@pytest.fixture
+def the_sample_nodes(a_scene, an_sts_nifti_case):
+    return {name: add_volume_node_from_image(a_scene, read_image(an_sts_nifti_case / f"{prefix}_image.nii.gz"), name)
+            for name, prefix in (("CT", "CT"), ("PET", "PET"), ("MR", "MR_T1"))}
+
+
+def test_explaining_a_segment_adds_aligned_maps_and_a_table(a_scene, the_sample_nodes, the_shipped_model):
+    red = a_scene.AddNewNodeByClass("vtkMRMLSliceCompositeNode")
+    segmentation = SegmentationLogic().segment(a_scene, the_sample_nodes, the_shipped_model).segmentation_node
+    segment_id = segmentation.GetSegmentation().GetNthSegmentID(0)
+    outcome = ExplainLogic().explain(a_scene, the_sample_nodes, None, "modality-attribution",
+                                     target_segment=(segmentation, segment_id), steps=8)
+    assert [n.GetName() for n in outcome.map_nodes] == [f"CT modality-attribution ig {m}" for m in ("CT", "PET", "MR")]
+    for node in outcome.map_nodes:
+        assert node.GetImageData().GetDimensions() == (161, 143, 48)
+        assert node.GetDisplayNode().GetColorNodeID() == "vtkMRMLColorTableNodeRainbow"
+    table = outcome.table_node.GetTable()
+    items = [table.GetValue(row, 0).ToString() for row in range(table.GetNumberOfRows())]
+    assert {"attribution share CT", "attribution share PET", "attribution share MR"} <= set(items)
+    assert red.GetForegroundVolumeID() == outcome.map_nodes[0].GetID()
+
+
+def test_an_uncertainty_map_gets_its_own_colours(a_scene, the_sample_nodes, the_shipped_model):
+    outcome = ExplainLogic().explain(a_scene, the_sample_nodes, the_shipped_model, "tta", samples=2)
+    assert outcome.map_nodes[0].GetDisplayNode().GetColorNodeID() == "vtkMRMLColorTableNodeFileViridis.txt"
+    table = outcome.table_node.GetTable()
+    assert any(table.GetValue(r, 0).ToString().startswith("confidence region 1") for r in range(table.GetNumberOfRows()))
+
+
+def test_failures_leave_the_scene_unchanged(a_scene, the_sample_nodes, the_shipped_model, an_sts_nifti_case):
+    before = a_scene.GetNumberOfNodes()
+    with pytest.raises(InputError, match="is not a label"):
+        ExplainLogic().explain(a_scene, the_sample_nodes, the_shipped_model, "gradcam", target_label="Liver")
+    hand_drawn = add_segmentation_node_from_labelmap(a_scene, read_image(an_sts_nifti_case / "CT_mask.nii.gz"),
+                                                     [SegmentInfo(1, "Tumour")], "Hand drawn")
+    added_by_the_test = a_scene.GetNumberOfNodes() - before
+    segment_id = hand_drawn.GetSegmentation().GetNthSegmentID(0)
+    with pytest.raises(InputError, match="has no MedImgAI provenance"):
+        ExplainLogic().explain(a_scene, the_sample_nodes, None, "gradcam", target_segment=(hand_drawn, segment_id))
+    assert a_scene.GetNumberOfNodes() == before + added_by_the_test

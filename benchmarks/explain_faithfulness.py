@@ -1,0 +1,141 @@
+"""Faithfulness of the explanation methods on the shipped model and the six validation patients.
+
+Run by hand:  .venv/bin/python benchmarks/explain_faithfulness.py [--patients N]
+
+Per patient and method (maps on the model grid, target = tumour logit margin over the predicted tumour):
+- pointing game: the map's maximum lies inside the reference tumour mask or within 5 mm of it;
+- deletion: the target score after replacing the most-attributed voxels of the box around the target by the
+  blurred input, for 2/5/10/20/30 % of the box; area under that curve (normalised to the unperturbed score)
+  against the same count of random voxels (lower is more faithful);
+- model randomisation (Grad-CAM and gradient): Spearman correlation between the maps of the trained model and
+  of the same network re-initialised (Adebayo et al. 2018: should be well below 1);
+- integrated-gradients completeness: sum of attributions / (f(x) - f(baseline));
+- cost: Grad-CAM time / one inference pass, measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import time
+from pathlib import Path
+
+import numpy as np
+import SimpleITK as sitk
+import torch
+from scipy import ndimage, stats
+
+from MedImgAILib.explain.gradcam import grad_cam
+from MedImgAILib.explain.gradient_attribution import (
+    blurred_baseline,
+    integrated_gradients,
+    smoothgrad,
+    target_score,
+    vanilla_gradient,
+)
+from MedImgAILib.explain.occlusion import occlusion_sensitivity
+from MedImgAILib.explain.target import Target, region_of
+from MedImgAILib.inference import Segmenter
+from MedImgAILib.inference.model_grid import resample_onto
+from MedImgAILib.inference.model_input import prepare_model_input
+from MedImgAILib.inference.sliding_window import run_sliding_window
+from MedImgAILib.models import load_model
+from MedImgAILib.training.recipes import VALIDATION_PATIENTS
+from MedImgAILib.training.sts_cases import case_images, reference_mask
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "sts-multimodal"
+FRACTIONS = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3)
+
+
+def maps_for(network, volume, target, roi, overlap):
+    return {
+        "gradcam": lambda: grad_cam(network, volume, target, roi, overlap),
+        "gradcampp": lambda: grad_cam(network, volume, target, roi, overlap, plus_plus=True),
+        "gradient": lambda: np.abs(vanilla_gradient(network, volume, target, roi, overlap)).sum(0),
+        "smoothgrad": lambda: np.abs(smoothgrad(network, volume, target, roi, overlap, samples=4)).sum(0),
+        "ig": lambda: np.abs(integrated_gradients(network, volume, target, roi, overlap, steps=16)).sum(0),
+        "occlusion": lambda: occlusion_sensitivity(network, volume, target, roi, overlap),
+    }
+
+
+def deletion_auc(network, volume, baseline, target, roi, overlap, ranking: np.ndarray, box) -> float:
+    reference = target_score(network, volume, target, roi, overlap)
+    in_box = np.zeros(volume.shape[2:], dtype=bool)
+    in_box[box] = True
+    candidates = np.flatnonzero(in_box.ravel())
+    order = candidates[np.argsort(-ranking.ravel()[candidates], kind="stable")]
+    scores = []
+    for fraction in FRACTIONS:
+        removed = order[: int(fraction * len(order))]
+        perturbed = volume.clone().reshape(1, volume.shape[1], -1)
+        perturbed[:, :, removed] = baseline.reshape(1, volume.shape[1], -1)[:, :, removed]
+        scores.append(target_score(network, perturbed.reshape(volume.shape), target, roi, overlap) / reference)
+    return float(np.trapezoid(scores, FRACTIONS) / FRACTIONS[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--patients", type=int, default=len(VALIDATION_PATIENTS))
+    arguments = parser.parse_args()
+    torch.set_num_threads(2)
+    model = load_model("sts-gtv-ct-pet-mr")
+    network, spec = model.network, model.spec
+    roi, overlap = spec.patch_size, spec.overlap
+    randomised = copy.deepcopy(network)
+    torch.manual_seed(0)
+    for module in randomised.modules():
+        if hasattr(module, "reset_parameters") and module is not randomised:
+            module.reset_parameters()
+    rows, rng = [], np.random.default_rng(0)
+    for patient in VALIDATION_PATIENTS[: arguments.patients]:
+        images = case_images(DATA, patient, spec.input_names)
+        truth = reference_mask(DATA, patient)
+        started = time.perf_counter()
+        Segmenter(model, "cpu")(images)
+        inference_s = time.perf_counter() - started
+        prepared = prepare_model_input(spec, images)
+        volume = torch.from_numpy(prepared.array[None])
+        prediction = run_sliding_window(network, volume, roi, overlap)[0].argmax(0).numpy()
+        target = Target(1, region_of(prediction, 1))
+        baseline = blurred_baseline(volume)
+        indices = np.argwhere(target.region)
+        box = tuple(slice(max(int(a) - 8, 0), int(b) + 9) for a, b in zip(indices.min(0), indices.max(0)))
+        truth_grid = sitk.GetArrayFromImage(resample_onto(sitk.Cast(truth, sitk.sitkFloat32), prepared.grid)).transpose(2, 1, 0) >= 0.5
+        distance = ndimage.distance_transform_edt(~truth_grid, sampling=prepared.grid.GetSpacing())
+        random_auc = deletion_auc(network, volume, baseline, target, roi, overlap, rng.random(target.region.shape), box)
+        for method, compute in maps_for(network, volume, target, roi, overlap).items():
+            started = time.perf_counter()
+            saliency = compute()
+            seconds = time.perf_counter() - started
+            peak = np.unravel_index(np.argmax(saliency), saliency.shape)
+            row = {"patient": patient, "method": method, "seconds": seconds, "inference_s": inference_s,
+                   "hit": bool(distance[peak] <= 5.0),
+                   "deletion_auc": deletion_auc(network, volume, baseline, target, roi, overlap, saliency, box),
+                   "random_auc": random_auc}
+            if method in ("gradcam", "gradient"):
+                other = maps_for(randomised, volume, target, roi, overlap)[method]()
+                row["randomisation_spearman"] = float(stats.spearmanr(saliency.ravel(), other.ravel()).statistic)
+            if method == "ig":
+                signed = integrated_gradients(network, volume, target, roi, overlap, steps=32)
+                difference = target_score(network, volume, target, roi, overlap) - target_score(network, baseline, target, roi, overlap)
+                row["ig_completeness"] = float(signed.sum() / difference)
+            rows.append(row)
+            print(f"{patient} {method:<10} hit={row['hit']!s:<5} deletion AUC {row['deletion_auc']:.3f} "
+                  f"(random {random_auc:.3f}) {seconds:.1f} s (inference {inference_s:.1f} s)"
+                  + (f" randomisation rho {row['randomisation_spearman']:.2f}" if "randomisation_spearman" in row else "")
+                  + (f" IG completeness {row['ig_completeness']:.3f}" if "ig_completeness" in row else ""), flush=True)
+    print("\n| method | pointing game hits | mean deletion AUC (random) | mean time / inference | randomisation rho | IG completeness |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for method in maps_for(network, volume, target, roi, overlap):
+        selected = [r for r in rows if r["method"] == method]
+        rho = [r["randomisation_spearman"] for r in selected if "randomisation_spearman" in r]
+        completeness = [r["ig_completeness"] for r in selected if "ig_completeness" in r]
+        rho_text = f"{np.mean(rho):.2f}" if rho else "-"
+        completeness_text = f"{np.mean(completeness):.3f}" if completeness else "-"
+        print(f"| {method} | {sum(r['hit'] for r in selected)}/{len(selected)} | "
+              f"{np.mean([r['deletion_auc'] for r in selected]):.3f} ({np.mean([r['random_auc'] for r in selected]):.3f}) | "
+              f"{np.mean([r['seconds'] / r['inference_s'] for r in selected]):.2f}x | {rho_text} | {completeness_text} |")
+
+
+if __name__ == "__main__":
+    main()
