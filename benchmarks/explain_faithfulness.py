@@ -4,8 +4,8 @@ Run by hand:  .venv/bin/python benchmarks/explain_faithfulness.py [--patients N]
 
 Per patient and method (maps on the model grid, target = tumour logit margin over the predicted tumour):
 - pointing game: the map's maximum lies inside the reference tumour mask or within 5 mm of it;
-- deletion: the target score after replacing the most-attributed voxels of the box around the target by the
-  blurred input, for 2/5/10/20/30 % of the box; area under that curve (normalised to the unperturbed score)
+- deletion: the target score after setting the most-attributed voxels of the box around the target to 0 in
+  every normalised channel (CT -200 HU, PET SUV 0, MR its mean), for 2/5/10/20/30 % of the box; area under that curve (normalised to the unperturbed score)
   against the same count of random voxels (lower is more faithful);
 - model randomisation (Grad-CAM and gradient): Spearman correlation between the maps of the trained model and
   of the same network re-initialised (Adebayo et al. 2018: should be well below 1);
@@ -102,7 +102,8 @@ def main() -> None:
         box = tuple(slice(max(int(a) - 8, 0), int(b) + 9) for a, b in zip(indices.min(0), indices.max(0)))
         truth_grid = sitk.GetArrayFromImage(resample_onto(sitk.Cast(truth, sitk.sitkFloat32), prepared.grid)).transpose(2, 1, 0) >= 0.5
         distance = ndimage.distance_transform_edt(~truth_grid, sampling=prepared.grid.GetSpacing())
-        random_auc = deletion_auc(network, volume, baseline, target, roi, overlap, rng.random(target.region.shape), box)
+        deleted = torch.zeros_like(volume)
+        random_auc = deletion_auc(network, volume, deleted, target, roi, overlap, rng.random(target.region.shape), box)
         for method, compute in maps_for(network, volume, target, roi, overlap).items():
             started = time.perf_counter()
             saliency = compute()
@@ -110,7 +111,7 @@ def main() -> None:
             peak = np.unravel_index(np.argmax(saliency), saliency.shape)
             row = {"patient": patient, "method": method, "seconds": seconds, "inference_s": inference_s,
                    "hit": bool(distance[peak] <= 5.0),
-                   "deletion_auc": deletion_auc(network, volume, baseline, target, roi, overlap, saliency, box),
+                   "deletion_auc": deletion_auc(network, volume, deleted, target, roi, overlap, saliency, box),
                    "random_auc": random_auc}
             if method in ("gradcam", "gradient"):
                 other = maps_for(randomised, volume, target, roi, overlap)[method]()

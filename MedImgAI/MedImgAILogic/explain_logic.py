@@ -18,6 +18,7 @@ from MedImgAILib.runtime import CancelToken, ProgressCallback, no_progress
 from MedImgAILogic.node_geometry import describe_node
 from MedImgAILogic.scene_transaction import scene_transaction
 from MedImgAILogic.segmentation_logic import PROVENANCE_ATTRIBUTE
+from MedImgAILogic.slice_views import show_in_slice_views
 from MedImgAILogic.subject_hierarchy import place_beside
 from MedImgAILogic.table_nodes import add_table_node
 from MedImgAILogic.volume_nodes import add_volume_node_from_image, image_from_volume_node
@@ -26,6 +27,7 @@ __all__ = ["ExplainLogic", "ExplainOutcome"]
 
 SALIENCY_COLORS = "vtkMRMLColorTableNodeRainbow"
 UNCERTAINTY_COLORS = "vtkMRMLColorTableNodeFileViridis.txt"
+MAP_OPACITY = 0.5
 
 
 @dataclass
@@ -81,7 +83,7 @@ class ExplainLogic:
                 map_nodes.append(node)
             table = add_table_node(scene, f"{name} table", _table_rows(result))
             place_beside(scene, table, reference_node)
-        self._show(scene, reference_node, map_nodes[0])
+        show_in_slice_views(scene, reference_node, map_nodes[0], MAP_OPACITY)
         return ExplainOutcome(map_nodes, table, result)
 
     def explain(self, scene, input_nodes: Mapping[str, object], model: str | LoadedModel | None, method: str,
@@ -114,11 +116,3 @@ class ExplainLogic:
         display.SetWindowLevelMinMax(low, high)
         display.SetApplyThreshold(True)
         display.SetLowerThreshold(low + 0.05 * (high - low))
-
-    @staticmethod
-    def _show(scene, reference_node, map_node, opacity: float = 0.5) -> None:
-        for index in range(scene.GetNumberOfNodesByClass("vtkMRMLSliceCompositeNode")):
-            composite = scene.GetNthNodeByClass(index, "vtkMRMLSliceCompositeNode")
-            composite.SetBackgroundVolumeID(reference_node.GetID())
-            composite.SetForegroundVolumeID(map_node.GetID())
-            composite.SetForegroundOpacity(opacity)

@@ -16,6 +16,7 @@ from MedImgAILib.runtime import CancelToken, ProgressCallback, no_progress
 from MedImgAILogic.node_geometry import describe_node
 from MedImgAILogic.scene_transaction import scene_transaction
 from MedImgAILogic.segmentation_nodes import labelmap_from_segmentation_node
+from MedImgAILogic.slice_views import show_in_slice_views
 from MedImgAILogic.transform_files import add_transform_node_from_file_transform
 from MedImgAILogic.transform_nodes import add_transform_node_from_sitk
 from MedImgAILogic.volume_nodes import add_volume_node_from_image, image_from_volume_node
@@ -109,11 +110,7 @@ class RegistrationLogic:
     @staticmethod
     def show_fused(scene, fixed_node, moving_node, opacity: float = 0.5) -> None:
         """Fixed as background, moving as foreground in every slice view; PET gets its colour map and window."""
-        for index in range(scene.GetNumberOfNodesByClass("vtkMRMLSliceCompositeNode")):
-            composite = scene.GetNthNodeByClass(index, "vtkMRMLSliceCompositeNode")
-            composite.SetBackgroundVolumeID(fixed_node.GetID())
-            composite.SetForegroundVolumeID(moving_node.GetID())
-            composite.SetForegroundOpacity(PET_OVERLAY.opacity if _is_pet(moving_node) else opacity)
+        show_in_slice_views(scene, fixed_node, moving_node, PET_OVERLAY.opacity if _is_pet(moving_node) else opacity)
         display = moving_node.GetDisplayNode()
         if display is not None and _is_pet(moving_node):
             display.SetAndObserveColorNodeID(PET_COLOR_NODE)

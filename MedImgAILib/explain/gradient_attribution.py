@@ -25,7 +25,7 @@ def _relevant_windows(volume: torch.Tensor, target: Target, roi, overlap):
 
 
 def _accumulate(network: torch.nn.Module, volume: torch.Tensor, target: Target, roi, overlap,
-                per_window: Callable[[torch.Tensor, Callable[[torch.Tensor], torch.Tensor]], torch.Tensor],
+                per_window: Callable[..., torch.Tensor],
                 progress: ProgressCallback, cancel: CancelToken | None, stage: str) -> np.ndarray:
     attribution = torch.zeros_like(volume[0])
     windows = _relevant_windows(volume, target, roi, overlap)
@@ -37,12 +37,12 @@ def _accumulate(network: torch.nn.Module, volume: torch.Tensor, target: Target, 
         def score(batch: torch.Tensor, window=window) -> torch.Tensor:
             return target.window_score(network(batch), window.weight, window.slices)
 
-        attribution[region[1:]] += per_window(volume[region], score)[0]
+        attribution[region[1:]] += per_window(volume[region], score, region)[0]
         progress(Progress((index + 1) / max(len(windows), 1), f"{stage} window {index + 1}/{len(windows)}"))
     return attribution.numpy()
 
 
-def _gradient(inputs: torch.Tensor, score: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
+def _gradient(inputs: torch.Tensor, score: Callable[[torch.Tensor], torch.Tensor], region=None) -> torch.Tensor:
     inputs = inputs.detach().clone().requires_grad_(True)
     with torch.enable_grad():
         (gradient,) = torch.autograd.grad(score(inputs).sum(), inputs)
@@ -70,7 +70,7 @@ def smoothgrad(network, volume, target, roi, overlap, samples: int = 8, noise_fr
     generator = torch.Generator().manual_seed(seed)
     spread = (volume.amax(dim=(0, 2, 3, 4)) - volume.amin(dim=(0, 2, 3, 4))).view(1, -1, 1, 1, 1) * noise_fraction
 
-    def per_window(inputs, score):
+    def per_window(inputs, score, region):
         total = torch.zeros_like(inputs)
         for start in range(0, samples, batch):
             count = min(batch, samples - start)
@@ -90,31 +90,26 @@ def blurred_baseline(volume: torch.Tensor, sigma_voxels: float = 8.0) -> torch.T
 def integrated_gradients(network, volume, target, roi, overlap, baseline: torch.Tensor | None = None,
                          steps: int = 32, batch: int = 4, blur_voxels: float = 8.0, progress=no_progress,
                          cancel=None) -> np.ndarray:
-    """(x - x0) times the mean gradient along the straight path from baseline x0 (default zeros) to x.
+    """(x - x0) times the mean gradient along the straight path from baseline x0 to x.
 
-    Midpoint Riemann sum over `steps`; attributions sum to f(x) - f(x0) up to the integration error. The default
+    The path integral uses Gauss-Legendre quadrature with `steps` nodes (far more accurate than a Riemann sum
+    for the same number of gradient evaluations); attributions sum to f(x) - f(x0) up to its error. The default
     baseline is the input blurred (Gaussian, sigma `blur_voxels`): with instance normalisation a constant
     (e.g. zero) image is degenerate, f jumps right next to it and no affordable step count integrates that.
     """
     if baseline is None:
         baseline = blurred_baseline(volume, blur_voxels)
-    alphas = (torch.arange(steps, dtype=volume.dtype) + 0.5) / steps
+    nodes, weights = np.polynomial.legendre.leggauss(steps)
+    alphas = torch.tensor((nodes + 1) / 2, dtype=volume.dtype)
+    quadrature = torch.tensor(weights / 2, dtype=volume.dtype)  # sums to 1 over [0, 1]
 
-    attribution = torch.zeros_like(volume[0])
-    windows = _relevant_windows(volume, target, roi, overlap)
-    for index, window in enumerate(windows):
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-        region = (slice(None), slice(None), *window.slices)
-        x, x0 = volume[region], baseline[region]
-
-        def score(batch_inputs, window=window):
-            return target.window_score(network(batch_inputs), window.weight, window.slices)
-
+    def per_window(x, score, region):
+        x0 = baseline[region]
         gradient_sum = torch.zeros_like(x)
         for start in range(0, steps, batch):
             chunk = alphas[start:start + batch].view(-1, 1, 1, 1, 1)
-            gradient_sum += _gradient(x0 + chunk * (x - x0), score).sum(0, keepdim=True)
-        attribution[region[1:]] += ((x - x0) * gradient_sum / steps)[0]
-        progress(Progress((index + 1) / max(len(windows), 1), f"integrated gradients window {index + 1}/{len(windows)}"))
-    return attribution.numpy()
+            weight = quadrature[start:start + batch].view(-1, 1, 1, 1, 1)
+            gradient_sum += (weight * _gradient(x0 + chunk * (x - x0), score)).sum(0, keepdim=True)
+        return (x - x0) * gradient_sum
+
+    return _accumulate(network, volume, target, roi, overlap, per_window, progress, cancel, "integrated gradients")
