@@ -102,7 +102,7 @@ def estimate_cost(model: LoadedModel, prepared: ModelInput, method: str, steps: 
     elif method == "occlusion":
         extent = np.ptp(np.argwhere(region), axis=0) + 1 + 2 * np.array(OCCLUSION_BLOCK) if region is not None \
             else np.array(prepared.array.shape[1:])
-        passes = int(np.prod(np.ceil(np.maximum(extent, roi) / OCCLUSION_BLOCK)))
+        passes = min(int(np.prod(np.ceil(np.maximum(extent, roi) / OCCLUSION_BLOCK))), 256)
     else:
         passes = relevant * WINDOW_COST[method]
     volume_mib = prepared.array.nbytes * 4 / 2**20

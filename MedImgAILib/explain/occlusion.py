@@ -37,11 +37,19 @@ def _score(network, crops: torch.Tensor, target: Target, box, roi, overlap) -> t
 
 
 def occlusion_sensitivity(network: torch.nn.Module, volume: torch.Tensor, target: Target, roi, overlap,
-                          block=(8, 8, 4), batch: int = 8, fill: float = 0.0, progress: ProgressCallback = no_progress,
-                          cancel: CancelToken | None = None) -> np.ndarray:
-    """(i, j, k) map on the model grid: drop of the target score when a block (all channels) is set to fill."""
-    block = tuple(int(b) for b in block)
-    box = _box(target.region, np.array(block), np.array(roi), volume.shape[2:])
+                          block=(8, 8, 4), batch: int = 8, fill: float = 0.0, max_positions: int = 256,
+                          progress: ProgressCallback = no_progress, cancel: CancelToken | None = None) -> np.ndarray:
+    """(i, j, k) map on the model grid: drop of the target score when a block (all channels) is set to fill.
+
+    Blocks grow (all axes by the same factor) until at most max_positions fit in the box, bounding the cost.
+    """
+    block = np.array(block, dtype=int)
+    box = _box(target.region, block, np.array(roi), volume.shape[2:])
+    extent = np.array([s.stop - s.start for s in box])
+    factor = 1
+    while np.prod(np.ceil(extent / (block * factor))) > max_positions:
+        factor += 1
+    block = tuple(int(b * factor) for b in block)
     crop = volume[(slice(None), slice(None), *box)]
     reference = float(_score(network, crop, target, box, roi, overlap)[0])
     size = crop.shape[2:]
