@@ -1,0 +1,256 @@
+"""MedImgAI Segmentation: run a catalog or local model on volumes of the scene and get a segmentation.
+
+Thin widget over MedImgAILogic.SegmentationLogic: the model runs in a background thread (progress bar, Cancel),
+the scene is changed on the main thread, and only when the run succeeds.
+"""
+
+import os
+
+import qt
+import slicer
+from slicer.parameterNodeWrapper import parameterNodeWrapper
+from slicer.ScriptedLoadableModule import (
+    ScriptedLoadableModule,
+    ScriptedLoadableModuleLogic,
+    ScriptedLoadableModuleTest,
+    ScriptedLoadableModuleWidget,
+)
+from slicer.util import VTKObservationMixin
+
+from slicer import vtkMRMLScalarVolumeNode, vtkMRMLSegmentationNode
+
+DATA_CITATION = (
+    "The bundled model was trained on the IBSI soft-tissue-sarcoma set derived from the TCIA Soft-tissue-Sarcoma "
+    "collection (Vallieres et al. 2015, DOI 10.7937/K9/TCIA.2015.7GO2GSKS; Clark et al. 2013, "
+    "DOI 10.1007/s10278-013-9622-7), CC BY 3.0."
+)
+
+
+class MedImgAISegmentation(ScriptedLoadableModule):
+    def __init__(self, parent):
+        ScriptedLoadableModule.__init__(self, parent)
+        self.parent.title = "MedImgAI Segmentation"
+        self.parent.categories = ["MedImgAI"]
+        self.parent.dependencies = []
+        self.parent.contributors = ["MedImgAI founding engineers (MedImgAI)"]
+        self.parent.helpText = (
+            "Segment CT, PET and MR volumes with MONAI models from the MedImgAI catalog or your own bundle. "
+            "Map each model input to a volume, press Apply; the segmentation gets the model's segment names, "
+            "colours and terminology. Research use only. " + DATA_CITATION
+        )
+        self.parent.acknowledgementText = "Built on MONAI, SimpleITK, pydicom and 3D Slicer. " + DATA_CITATION
+
+
+@parameterNodeWrapper
+class MedImgAISegmentationParameterNode:
+    """Saved in the scene, so a saved scene reproduces the run."""
+
+    model: str = "sts-gtv-ct-pet-mr"
+    input1: vtkMRMLScalarVolumeNode
+    input2: vtkMRMLScalarVolumeNode
+    input3: vtkMRMLScalarVolumeNode
+    device: str = "auto"
+    probabilities: bool = False
+    outputSegmentation: vtkMRMLSegmentationNode
+
+
+class MedImgAISegmentationWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
+    POLL_MS = 100
+
+    def __init__(self, parent=None):
+        ScriptedLoadableModuleWidget.__init__(self, parent)
+        VTKObservationMixin.__init__(self)
+        self.logic = None
+        self._parameterNode = None
+        self._parameterNodeGuiTag = None
+        self._task = None
+        self._timer = qt.QTimer()
+        self._timer.setInterval(self.POLL_MS)
+        self._timer.connect("timeout()", self._pollTask)
+
+    def setup(self):
+        ScriptedLoadableModuleWidget.setup(self)
+        uiWidget = slicer.util.loadUI(self.resourcePath("UI/MedImgAISegmentation.ui"))
+        self.layout.addWidget(uiWidget)
+        self.ui = slicer.util.childWidgetVariables(uiWidget)
+        uiWidget.setMRMLScene(slicer.mrmlScene)
+        self.logic = MedImgAISegmentationLogic()
+        self.ui.modelComboBox.addItems(self.logic.catalogIds())
+        self.ui.deviceComboBox.addItems(["auto", "cpu", "cuda", "mps"])
+        self.addObserver(slicer.mrmlScene, slicer.mrmlScene.StartCloseEvent, self.onSceneStartClose)
+        self.addObserver(slicer.mrmlScene, slicer.mrmlScene.EndCloseEvent, self.onSceneEndClose)
+        self.ui.applyButton.connect("clicked(bool)", self.onApplyButton)
+        self.ui.modelComboBox.connect("currentTextChanged(QString)", self._updateInputLabels)
+        self.initializeParameterNode()
+
+    def cleanup(self):
+        self._timer.stop()
+        if self._task is not None:
+            self._task.cancel()
+        self.removeObservers()
+
+    def enter(self):
+        self.initializeParameterNode()
+
+    def exit(self):
+        if self._parameterNode:
+            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
+            self._parameterNodeGuiTag = None
+
+    def onSceneStartClose(self, caller, event):
+        self.setParameterNode(None)
+
+    def onSceneEndClose(self, caller, event):
+        if self.parent.isEntered:
+            self.initializeParameterNode()
+
+    def initializeParameterNode(self):
+        self.setParameterNode(self.logic.getParameterNode())
+
+    def setParameterNode(self, parameterNode):
+        if self._parameterNode:
+            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
+        self._parameterNode = parameterNode
+        if self._parameterNode:
+            self._parameterNodeGuiTag = self._parameterNode.connectGui(self.ui)
+            self._updateInputLabels(self._parameterNode.model)
+
+    def _updateInputLabels(self, modelId):
+        """Label the three input selectors with the model's declared inputs, and suggest volumes."""
+        names = self.logic.inputNames(modelId)
+        labels = [self.ui.input1Label, self.ui.input2Label, self.ui.input3Label]
+        selectors = [self.ui.input1Selector, self.ui.input2Selector, self.ui.input3Selector]
+        for index, (label, selector) in enumerate(zip(labels, selectors)):
+            used = index < len(names)
+            label.text = f"{names[index]}:" if used else ""
+            label.visible = selector.visible = used
+        suggested = self.logic.suggestInputs(modelId, slicer.mrmlScene)
+        for index, name in enumerate(names[:3]):
+            if selectors[index].currentNode() is None and suggested.get(name) is not None:
+                selectors[index].setCurrentNode(suggested[name])
+
+    def onApplyButton(self):
+        if self._task is not None:  # Apply became Cancel while running
+            self._task.cancel()
+            self.ui.statusLabel.text = "Cancelling..."
+            return
+        parameters = self._parameterNode
+        names = self.logic.inputNames(parameters.model)
+        nodes = dict(zip(names, [parameters.input1, parameters.input2, parameters.input3]))
+        self._reference = nodes.get(names[0]) if names else None
+        self._task = self.logic.startSegmentation(nodes, parameters.model, parameters.device, parameters.probabilities)
+        self.ui.applyButton.text = "Cancel"
+        self.ui.progressBar.value = 0
+        self._timer.start()
+
+    def _pollTask(self):
+        for report in self._task.poll():
+            self.ui.progressBar.value = int(100 * report.fraction)
+            self.ui.statusLabel.text = report.stage
+        if not self._task.done:
+            return
+        self._timer.stop()
+        task, self._task = self._task, None
+        self.ui.applyButton.text = "Apply"
+        with slicer.util.tryWithErrorDisplay("Segmentation failed.", waitCursor=True):
+            try:
+                result = task.result()
+            except Exception as error:
+                self.ui.statusLabel.text = str(error)
+                raise
+            outcome = self.logic.apply(slicer.mrmlScene, result, self._reference)
+            self._parameterNode.outputSegmentation = outcome.segmentation_node
+            self.ui.statusLabel.text = (f"Done in {result.provenance['runtime_s']:.1f} s on {result.provenance['device']}. "
+                                        f"Model card: {self.logic.modelCardPath(self._parameterNode.model)}")
+
+
+class MedImgAISegmentationLogic(ScriptedLoadableModuleLogic):
+    """Delegates to MedImgAILogic.SegmentationLogic, which the headless test suite exercises on slicer-core."""
+
+    def __init__(self):
+        ScriptedLoadableModuleLogic.__init__(self)
+        from MedImgAILogic import SegmentationLogic
+
+        self.segmentation = SegmentationLogic()
+
+    def getParameterNode(self):
+        return MedImgAISegmentationParameterNode(super().getParameterNode())
+
+    @staticmethod
+    def catalogIds():
+        from MedImgAILib.models import load_catalog
+
+        return list(load_catalog())
+
+    @staticmethod
+    def inputNames(modelId):
+        from MedImgAILib.models import load_catalog
+
+        entry = load_catalog().get(modelId)
+        return list(entry.inputs) if entry else []
+
+    @staticmethod
+    def modelCardPath(modelId):
+        from MedImgAILib.models import load_catalog
+        from MedImgAILib.models.catalog import resources_folder
+
+        entry = load_catalog().get(modelId)
+        if entry is None or not entry.is_bundled:
+            return "(see the model folder)"
+        return os.path.join(str(resources_folder()), entry.bundled, "docs", "README.md")
+
+    def suggestInputs(self, modelId, scene):
+        """{input name: volume node}, matched by node name and DICOM modality attribute."""
+        from MedImgAILib.inference.input_matching import suggest_inputs
+        from MedImgAILib.models import load_catalog
+
+        from MedImgAILib.models import load_model
+
+        if load_catalog().get(modelId) is None:
+            return {}
+        spec = load_model(modelId).spec
+        volumes = {}
+        for index in range(scene.GetNumberOfNodesByClass("vtkMRMLScalarVolumeNode")):
+            node = scene.GetNthNodeByClass(index, "vtkMRMLScalarVolumeNode")
+            if node.IsA("vtkMRMLLabelMapVolumeNode"):
+                continue
+            volumes[node.GetAttribute("DICOM.Modality") or node.GetName()] = node
+        return suggest_inputs(spec, volumes)
+
+    def startSegmentation(self, inputNodes, modelId, device="auto", probabilities=False):
+        """Start compute() in a background thread; the caller polls the task and calls apply() when done."""
+        from MedImgAILib.runtime import BackgroundTask
+
+        return BackgroundTask(lambda progress, cancel: self.segmentation.compute(
+            inputNodes, modelId, device=device, probabilities=probabilities, progress=progress, cancel=cancel)).start()
+
+    def apply(self, scene, result, referenceNode):
+        return self.segmentation.apply(scene, result, referenceNode)
+
+    def process(self, inputNodes, modelId, **options):
+        """The whole run in one call (console and self-test): compute, then apply to slicer.mrmlScene."""
+        return self.segmentation.segment(slicer.mrmlScene, inputNodes, modelId, **options)
+
+
+class MedImgAISegmentationTest(ScriptedLoadableModuleTest):
+    """Runs inside Slicer: the real flow on the bundled sample case."""
+
+    def setUp(self):
+        slicer.mrmlScene.Clear()
+
+    def runTest(self):
+        self.setUp()
+        self.test_segmenting_the_sample_case_gives_a_named_tumour_segment()
+
+    def test_segmenting_the_sample_case_gives_a_named_tumour_segment(self):
+        from MedImgAILib.sample_case import find_case
+
+        self.delayDisplay("Loading the sample case")
+        case = find_case()
+        nodes = {name: slicer.util.loadVolume(str(case.images[key])) for name, key in
+                 (("CT", "CT"), ("PET", "PET"), ("MR", "MR_T1"))}
+        outcome = MedImgAISegmentationLogic().process(nodes, "sts-gtv-ct-pet-mr")
+        segment = outcome.segmentation_node.GetSegmentation().GetNthSegment(0)
+        self.assertEqual(segment.GetName(), "Gross tumour volume")
+        self.assertGreater(outcome.result.provenance["runtime_s"], 0)
+        self.delayDisplay("Segmentation of the sample case passed")

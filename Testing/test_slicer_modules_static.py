@@ -1,0 +1,73 @@
+"""The Slicer modules, checked without the Slicer application: structure, .ui widgets, parameters, CMake."""
+
+from __future__ import annotations
+
+import ast
+import py_compile
+import re
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import pytest
+
+MODULES_FOLDER = Path(__file__).resolve().parents[1] / "MedImgAI"
+MODULE_FILES = sorted(p for p in MODULES_FOLDER.glob("MedImgAI*.py"))
+
+
+def module_ids():
+    return [p.stem for p in MODULE_FILES]
+
+
+def classes(tree: ast.Module) -> dict[str, ast.ClassDef]:
+    return {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+
+
+def ui_widgets(ui_path: Path) -> tuple[set[str], dict[str, str]]:
+    root = ElementTree.parse(ui_path).getroot()
+    names = {widget.get("name") for widget in root.iter("widget")}
+    parameters = {}
+    for widget in root.iter("widget"):
+        for prop in widget.findall("property"):
+            if prop.get("name") == "SlicerParameterName":
+                parameters[widget.get("name")] = prop.find("string").text
+    return names, parameters
+
+
+def test_at_least_the_segmentation_module_exists():
+    assert "MedImgAISegmentation" in module_ids()
+
+
+@pytest.mark.parametrize("path", MODULE_FILES, ids=module_ids())
+def test_module_compiles_and_has_slicers_classes(path):
+    py_compile.compile(str(path), doraise=True)
+    tree = ast.parse(path.read_text())
+    found = classes(tree)
+    name = path.stem
+    for suffix in ("", "Widget", "Logic", "Test", "ParameterNode"):
+        assert f"{name}{suffix}" in found, f"{name}{suffix} missing"
+    source = path.read_text()
+    assert 'self.parent.categories = ["MedImgAI"]' in source
+    assert "DOI 10.7937/K9/TCIA.2015.7GO2GSKS" in source  # help text cites the training data
+
+
+@pytest.mark.parametrize("path", MODULE_FILES, ids=module_ids())
+def test_every_ui_name_used_exists_and_every_parameter_is_bound(path):
+    name = path.stem
+    ui_path = MODULES_FOLDER / "Resources" / "UI" / f"{name}.ui"
+    assert ui_path.is_file()
+    widgets, bound = ui_widgets(ui_path)
+    used = set(re.findall(r"self\.ui\.(\w+)", path.read_text()))
+    assert used and used <= widgets, f"not in {ui_path.name}: {sorted(used - widgets)}"
+    parameter_class = classes(ast.parse(path.read_text()))[f"{name}ParameterNode"]
+    fields = {node.target.id for node in parameter_class.body if isinstance(node, ast.AnnAssign)}
+    assert set(bound.values()) <= fields, f"unknown SlicerParameterName: {sorted(set(bound.values()) - fields)}"
+    assert fields <= set(bound.values()), f"parameters without a widget: {sorted(fields - set(bound.values()))}"
+
+
+@pytest.mark.parametrize("path", MODULE_FILES, ids=module_ids())
+def test_cmake_ships_the_module_with_its_icon_and_ui(path):
+    cmake = (MODULES_FOLDER / "CMakeLists.txt").read_text()
+    names = re.search(r"set\(MODULE_NAMES(.*?)\)", cmake, re.S).group(1).split()
+    assert path.stem in names
+    assert "Resources/Icons/${MODULE_NAME}.png" in cmake and "Resources/UI/${MODULE_NAME}.ui" in cmake
+    assert (MODULES_FOLDER / "Resources" / "Icons" / f"{path.stem}.png").is_file()
