@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-import numpy as np
 import SimpleITK as sitk
 
 from MedImgAILib.io import read_image, write_image_file

@@ -7,7 +7,7 @@ confidence per predicted segment (mean max-probability inside it) and the most u
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Iterator
 
 import numpy as np
 import torch

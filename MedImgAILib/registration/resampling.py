@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import SimpleITK as sitk
 
 __all__ = ["resample_to_fixed"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import slicer
 
 from MedImgAILib.errors import InputError
 from MedImgAILib.io import read_image

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import SimpleITK as sitk
-import slicer
 
 from MedImgAILib.errors import InputError
 from MedImgAILib.io import read_image
