@@ -6,17 +6,15 @@ Cancel and a cost estimate; the maps (shown over the image) and a table are adde
 
 import json
 
-import qt
 import slicer
 from slicer.parameterNodeWrapper import parameterNodeWrapper
 from slicer.ScriptedLoadableModule import (
     ScriptedLoadableModule,
     ScriptedLoadableModuleLogic,
     ScriptedLoadableModuleTest,
-    ScriptedLoadableModuleWidget,
 )
-from slicer.util import VTKObservationMixin
 
+from MedImgAIWidgets import TaskPanelWidget
 from slicer import vtkMRMLScalarVolumeNode, vtkMRMLSegmentationNode, vtkMRMLTableNode
 
 DATA_CITATION = (
@@ -52,66 +50,21 @@ class MedImgAIExplainParameterNode:
     outputTable: vtkMRMLTableNode
 
 
-class MedImgAIExplainWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
-    POLL_MS = 100
+class MedImgAIExplainWidget(TaskPanelWidget):
+    UI_FILE = "MedImgAIExplain.ui"
+    FAILURE_MESSAGE = "Explanation failed."
 
     def __init__(self, parent=None):
-        ScriptedLoadableModuleWidget.__init__(self, parent)
-        VTKObservationMixin.__init__(self)
-        self.logic = None
-        self._parameterNode = None
-        self._parameterNodeGuiTag = None
-        self._task = None
+        TaskPanelWidget.__init__(self, parent)
         self._points = []
-        self._timer = qt.QTimer()
-        self._timer.setInterval(self.POLL_MS)
-        self._timer.connect("timeout()", self._pollTask)
 
-    def setup(self):
-        ScriptedLoadableModuleWidget.setup(self)
-        uiWidget = slicer.util.loadUI(self.resourcePath("UI/MedImgAIExplain.ui"))
-        self.layout.addWidget(uiWidget)
-        self.ui = slicer.util.childWidgetVariables(uiWidget)
-        uiWidget.setMRMLScene(slicer.mrmlScene)
-        self.logic = MedImgAIExplainLogic()
+    def createLogic(self):
+        return MedImgAIExplainLogic()
+
+    def setupPanel(self):
         self.ui.methodComboBox.addItems(self.logic.methods())
-        self.addObserver(slicer.mrmlScene, slicer.mrmlScene.StartCloseEvent, self.onSceneStartClose)
-        self.addObserver(slicer.mrmlScene, slicer.mrmlScene.EndCloseEvent, self.onSceneEndClose)
-        self.ui.applyButton.connect("clicked(bool)", self.onApplyButton)
         self.ui.estimateButton.connect("clicked(bool)", self.onEstimateButton)
         self.ui.nextUncertainButton.connect("clicked(bool)", self.onNextUncertain)
-        self.initializeParameterNode()
-
-    def cleanup(self):
-        self._timer.stop()
-        if self._task is not None:
-            self._task.cancel()
-        self.removeObservers()
-
-    def enter(self):
-        self.initializeParameterNode()
-
-    def exit(self):
-        if self._parameterNode:
-            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
-            self._parameterNodeGuiTag = None
-
-    def onSceneStartClose(self, caller, event):
-        self.setParameterNode(None)
-
-    def onSceneEndClose(self, caller, event):
-        if self.parent.isEntered:
-            self.initializeParameterNode()
-
-    def initializeParameterNode(self):
-        self.setParameterNode(self.logic.getParameterNode())
-
-    def setParameterNode(self, parameterNode):
-        if self._parameterNode:
-            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
-        self._parameterNode = parameterNode
-        if self._parameterNode:
-            self._parameterNodeGuiTag = self._parameterNode.connectGui(self.ui)
 
     def _request(self):
         p = self._parameterNode
@@ -122,38 +75,16 @@ class MedImgAIExplainWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             inputs, model, label = self._request()
             self.ui.statusLabel.text = f"Estimated: {self.logic.estimate(inputs, model, self._parameterNode.method)}"
 
-    def onApplyButton(self):
-        if self._task is not None:
-            self._task.cancel()
-            self.ui.statusLabel.text = "Cancelling..."
-            return
-        with slicer.util.tryWithErrorDisplay("Explanation could not start.", waitCursor=True):
-            self._inputs, model, label = self._request()
-            self._task = self.logic.startExplanation(self._inputs, model, self._parameterNode.method, label)
-            self.ui.applyButton.text = "Cancel"
-            self.ui.progressBar.value = 0
-            self._timer.start()
+    def startTask(self):
+        self._inputs, model, label = self._request()
+        return self.logic.startExplanation(self._inputs, model, self._parameterNode.method, label)
 
-    def _pollTask(self):
-        for report in self._task.poll():
-            self.ui.progressBar.value = int(100 * report.fraction)
-            self.ui.statusLabel.text = report.stage
-        if not self._task.done:
-            return
-        self._timer.stop()
-        task, self._task = self._task, None
-        self.ui.applyButton.text = "Apply"
-        with slicer.util.tryWithErrorDisplay("Explanation failed.", waitCursor=True):
-            try:
-                result = task.result()
-            except Exception as error:
-                self.ui.statusLabel.text = str(error)
-                raise
-            outcome = self.logic.apply(result, next(iter(self._inputs.values())))
-            self._parameterNode.outputTable = outcome.table_node
-            self._points = result.table.get("most_uncertain_points_lps", [])
-            self.ui.nextUncertainButton.enabled = bool(self._points)
-            self.ui.statusLabel.text = f"{result.method} done in {result.runtime_s:.1f} s"
+    def onTaskFinished(self, result):
+        outcome = self.logic.apply(result, next(iter(self._inputs.values())))
+        self._parameterNode.outputTable = outcome.table_node
+        self._points = result.table.get("most_uncertain_points_lps", [])
+        self.ui.nextUncertainButton.enabled = bool(self._points)
+        return f"{result.method} done in {result.runtime_s:.1f} s"
 
     def onNextUncertain(self):
         """Centre the slice views on the next most uncertain region."""

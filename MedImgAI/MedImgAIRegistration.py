@@ -4,17 +4,15 @@ Thin widget over MedImgAILogic.RegistrationLogic; registration runs in a backgro
 Cancel, the transform node and fused view are created on the main thread when it succeeds.
 """
 
-import qt
 import slicer
 from slicer.parameterNodeWrapper import parameterNodeWrapper
 from slicer.ScriptedLoadableModule import (
     ScriptedLoadableModule,
     ScriptedLoadableModuleLogic,
     ScriptedLoadableModuleTest,
-    ScriptedLoadableModuleWidget,
 )
-from slicer.util import VTKObservationMixin
 
+from MedImgAIWidgets import TaskPanelWidget
 from slicer import vtkMRMLMarkupsFiducialNode, vtkMRMLScalarVolumeNode, vtkMRMLSegmentationNode, vtkMRMLTransformNode
 
 DATA_CITATION = (
@@ -52,101 +50,32 @@ class MedImgAIRegistrationParameterNode:
     fusionMethod: str = "vote"
 
 
-class MedImgAIRegistrationWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
-    POLL_MS = 100
+class MedImgAIRegistrationWidget(TaskPanelWidget):
+    UI_FILE = "MedImgAIRegistration.ui"
+    FAILURE_MESSAGE = "Registration failed."
 
-    def __init__(self, parent=None):
-        ScriptedLoadableModuleWidget.__init__(self, parent)
-        VTKObservationMixin.__init__(self)
-        self.logic = None
-        self._parameterNode = None
-        self._parameterNodeGuiTag = None
-        self._task = None
-        self._timer = qt.QTimer()
-        self._timer.setInterval(self.POLL_MS)
-        self._timer.connect("timeout()", self._pollTask)
+    def createLogic(self):
+        return MedImgAIRegistrationLogic()
 
-    def setup(self):
-        ScriptedLoadableModuleWidget.setup(self)
-        uiWidget = slicer.util.loadUI(self.resourcePath("UI/MedImgAIRegistration.ui"))
-        self.layout.addWidget(uiWidget)
-        self.ui = slicer.util.childWidgetVariables(uiWidget)
-        uiWidget.setMRMLScene(slicer.mrmlScene)
-        self.logic = MedImgAIRegistrationLogic()
+    def setupPanel(self):
         self.ui.presetComboBox.addItems(self.logic.presetNames())
         self.ui.fusionMethodComboBox.addItems(["vote", "staple"])
-        self.addObserver(slicer.mrmlScene, slicer.mrmlScene.StartCloseEvent, self.onSceneStartClose)
-        self.addObserver(slicer.mrmlScene, slicer.mrmlScene.EndCloseEvent, self.onSceneEndClose)
-        self.ui.applyButton.connect("clicked(bool)", self.onApplyButton)
         self.ui.opacitySlider.connect("valueChanged(double)", self.logic.setForegroundOpacity)
         self.ui.checkerboardButton.connect("clicked(bool)", lambda: self._addDisplayVolume("checkerboard"))
         self.ui.differenceButton.connect("clicked(bool)", lambda: self._addDisplayVolume("difference"))
         self.ui.fuseButton.connect("clicked(bool)", self.onFuseButton)
-        self.initializeParameterNode()
 
-    def cleanup(self):
-        self._timer.stop()
-        if self._task is not None:
-            self._task.cancel()
-        self.removeObservers()
-
-    def enter(self):
-        self.initializeParameterNode()
-
-    def exit(self):
-        if self._parameterNode:
-            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
-            self._parameterNodeGuiTag = None
-
-    def onSceneStartClose(self, caller, event):
-        self.setParameterNode(None)
-
-    def onSceneEndClose(self, caller, event):
-        if self.parent.isEntered:
-            self.initializeParameterNode()
-
-    def initializeParameterNode(self):
-        self.setParameterNode(self.logic.getParameterNode())
-
-    def setParameterNode(self, parameterNode):
-        if self._parameterNode:
-            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
-        self._parameterNode = parameterNode
-        if self._parameterNode:
-            self._parameterNodeGuiTag = self._parameterNode.connectGui(self.ui)
-
-    def onApplyButton(self):
-        if self._task is not None:
-            self._task.cancel()
-            self.ui.statusLabel.text = "Cancelling..."
-            return
+    def startTask(self):
         p = self._parameterNode
-        self._task = self.logic.startRegistration(p.fixedVolume, p.movingVolume, p.preset, p.fixedMask,
-                                                  p.fixedLandmarks, p.movingLandmarks)
-        self.ui.applyButton.text = "Cancel"
-        self.ui.progressBar.value = 0
-        self._timer.start()
+        return self.logic.startRegistration(p.fixedVolume, p.movingVolume, p.preset, p.fixedMask,
+                                            p.fixedLandmarks, p.movingLandmarks)
 
-    def _pollTask(self):
-        for report in self._task.poll():
-            self.ui.progressBar.value = int(100 * report.fraction)
-            self.ui.statusLabel.text = report.stage
-        if not self._task.done:
-            return
-        self._timer.stop()
-        task, self._task = self._task, None
-        self.ui.applyButton.text = "Apply"
+    def onTaskFinished(self, result):
         p = self._parameterNode
-        with slicer.util.tryWithErrorDisplay("Registration failed.", waitCursor=True):
-            try:
-                result = task.result()
-            except Exception as error:
-                self.ui.statusLabel.text = str(error)
-                raise
-            outcome = self.logic.apply(result, p.fixedVolume, p.movingVolume, p.resample)
-            p.outputTransform = outcome.transform_node
-            self.ui.reportLabel.text = result.report.summary()
-            self.ui.statusLabel.text = "Done" + (" with warnings" if result.report.warnings else "")
+        outcome = self.logic.apply(result, p.fixedVolume, p.movingVolume, p.resample)
+        p.outputTransform = outcome.transform_node
+        self.ui.reportLabel.text = result.report.summary()
+        return "Done" + (" with warnings" if result.report.warnings else "")
 
     def _addDisplayVolume(self, kind):
         with slicer.util.tryWithErrorDisplay(f"Could not make the {kind} volume.", waitCursor=True):
@@ -194,11 +123,14 @@ class MedImgAIRegistrationLogic(ScriptedLoadableModuleLogic):
 
     def addDisplayVolume(self, kind, fixed, moving):
         """A checkerboard or absolute-difference volume of fixed and (registered, resampled) moving."""
+        import SimpleITK as sitk
+
         from MedImgAILib.registration import absolute_difference, checkerboard, resample_to_fixed
         from MedImgAILogic import add_volume_node_from_image, image_from_volume_node
 
+        # Both images are read in world coordinates (the moving one through its registration transform).
         fixedImage = image_from_volume_node(fixed)
-        movingImage = resample_to_fixed(image_from_volume_node(moving), fixedImage, _identity())
+        movingImage = resample_to_fixed(image_from_volume_node(moving), fixedImage, sitk.Transform())
         make = checkerboard if kind == "checkerboard" else absolute_difference
         node = add_volume_node_from_image(slicer.mrmlScene, make(fixedImage, movingImage), f"{moving.GetName()} {kind}")
         slicer.util.setSliceViewerLayers(background=node, foreground=None)
@@ -219,12 +151,6 @@ class MedImgAIRegistrationLogic(ScriptedLoadableModuleLogic):
         return add_segmentation_node_from_labelmap(slicer.mrmlScene, result.labelmap,
                                                    [SegmentInfo(1, f"Fused ({method})", (0.9, 0.8, 0.1))],
                                                    f"Fused ({method})", referenceVolume)
-
-
-def _identity():
-    import SimpleITK as sitk
-
-    return sitk.Transform()
 
 
 class MedImgAIRegistrationTest(ScriptedLoadableModuleTest):

@@ -6,17 +6,15 @@ the scene is changed on the main thread, and only when the run succeeds.
 
 import os
 
-import qt
 import slicer
 from slicer.parameterNodeWrapper import parameterNodeWrapper
 from slicer.ScriptedLoadableModule import (
     ScriptedLoadableModule,
     ScriptedLoadableModuleLogic,
     ScriptedLoadableModuleTest,
-    ScriptedLoadableModuleWidget,
 )
-from slicer.util import VTKObservationMixin
 
+from MedImgAIWidgets import TaskPanelWidget
 from slicer import vtkMRMLScalarVolumeNode, vtkMRMLSegmentationNode
 
 DATA_CITATION = (
@@ -54,66 +52,20 @@ class MedImgAISegmentationParameterNode:
     outputSegmentation: vtkMRMLSegmentationNode
 
 
-class MedImgAISegmentationWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
-    POLL_MS = 100
+class MedImgAISegmentationWidget(TaskPanelWidget):
+    UI_FILE = "MedImgAISegmentation.ui"
+    FAILURE_MESSAGE = "Segmentation failed."
 
-    def __init__(self, parent=None):
-        ScriptedLoadableModuleWidget.__init__(self, parent)
-        VTKObservationMixin.__init__(self)
-        self.logic = None
-        self._parameterNode = None
-        self._parameterNodeGuiTag = None
-        self._task = None
-        self._timer = qt.QTimer()
-        self._timer.setInterval(self.POLL_MS)
-        self._timer.connect("timeout()", self._pollTask)
+    def createLogic(self):
+        return MedImgAISegmentationLogic()
 
-    def setup(self):
-        ScriptedLoadableModuleWidget.setup(self)
-        uiWidget = slicer.util.loadUI(self.resourcePath("UI/MedImgAISegmentation.ui"))
-        self.layout.addWidget(uiWidget)
-        self.ui = slicer.util.childWidgetVariables(uiWidget)
-        uiWidget.setMRMLScene(slicer.mrmlScene)
-        self.logic = MedImgAISegmentationLogic()
+    def setupPanel(self):
         self.ui.modelComboBox.addItems(self.logic.catalogIds())
         self.ui.deviceComboBox.addItems(["auto", "cpu", "cuda", "mps"])
-        self.addObserver(slicer.mrmlScene, slicer.mrmlScene.StartCloseEvent, self.onSceneStartClose)
-        self.addObserver(slicer.mrmlScene, slicer.mrmlScene.EndCloseEvent, self.onSceneEndClose)
-        self.ui.applyButton.connect("clicked(bool)", self.onApplyButton)
         self.ui.modelComboBox.connect("currentTextChanged(QString)", self._updateInputLabels)
-        self.initializeParameterNode()
 
-    def cleanup(self):
-        self._timer.stop()
-        if self._task is not None:
-            self._task.cancel()
-        self.removeObservers()
-
-    def enter(self):
-        self.initializeParameterNode()
-
-    def exit(self):
-        if self._parameterNode:
-            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
-            self._parameterNodeGuiTag = None
-
-    def onSceneStartClose(self, caller, event):
-        self.setParameterNode(None)
-
-    def onSceneEndClose(self, caller, event):
-        if self.parent.isEntered:
-            self.initializeParameterNode()
-
-    def initializeParameterNode(self):
-        self.setParameterNode(self.logic.getParameterNode())
-
-    def setParameterNode(self, parameterNode):
-        if self._parameterNode:
-            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
-        self._parameterNode = parameterNode
-        if self._parameterNode:
-            self._parameterNodeGuiTag = self._parameterNode.connectGui(self.ui)
-            self._updateInputLabels(self._parameterNode.model)
+    def onParameterNodeSet(self):
+        self._updateInputLabels(self._parameterNode.model)
 
     def _updateInputLabels(self, modelId):
         """Label the three input selectors with the model's declared inputs, and suggest volumes."""
@@ -129,39 +81,18 @@ class MedImgAISegmentationWidget(ScriptedLoadableModuleWidget, VTKObservationMix
             if selectors[index].currentNode() is None and suggested.get(name) is not None:
                 selectors[index].setCurrentNode(suggested[name])
 
-    def onApplyButton(self):
-        if self._task is not None:  # Apply became Cancel while running
-            self._task.cancel()
-            self.ui.statusLabel.text = "Cancelling..."
-            return
+    def startTask(self):
         parameters = self._parameterNode
         names = self.logic.inputNames(parameters.model)
         nodes = dict(zip(names, [parameters.input1, parameters.input2, parameters.input3]))
         self._reference = nodes.get(names[0]) if names else None
-        self._task = self.logic.startSegmentation(nodes, parameters.model, parameters.device, parameters.probabilities)
-        self.ui.applyButton.text = "Cancel"
-        self.ui.progressBar.value = 0
-        self._timer.start()
+        return self.logic.startSegmentation(nodes, parameters.model, parameters.device, parameters.probabilities)
 
-    def _pollTask(self):
-        for report in self._task.poll():
-            self.ui.progressBar.value = int(100 * report.fraction)
-            self.ui.statusLabel.text = report.stage
-        if not self._task.done:
-            return
-        self._timer.stop()
-        task, self._task = self._task, None
-        self.ui.applyButton.text = "Apply"
-        with slicer.util.tryWithErrorDisplay("Segmentation failed.", waitCursor=True):
-            try:
-                result = task.result()
-            except Exception as error:
-                self.ui.statusLabel.text = str(error)
-                raise
-            outcome = self.logic.apply(slicer.mrmlScene, result, self._reference)
-            self._parameterNode.outputSegmentation = outcome.segmentation_node
-            self.ui.statusLabel.text = (f"Done in {result.provenance['runtime_s']:.1f} s on {result.provenance['device']}. "
-                                        f"Model card: {self.logic.modelCardPath(self._parameterNode.model)}")
+    def onTaskFinished(self, result):
+        outcome = self.logic.apply(slicer.mrmlScene, result, self._reference)
+        self._parameterNode.outputSegmentation = outcome.segmentation_node
+        return (f"Done in {result.provenance['runtime_s']:.1f} s on {result.provenance['device']}. "
+                f"Model card: {self.logic.modelCardPath(self._parameterNode.model)}")
 
 
 class MedImgAISegmentationLogic(ScriptedLoadableModuleLogic):

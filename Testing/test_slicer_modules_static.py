@@ -12,6 +12,7 @@ import pytest
 
 MODULES_FOLDER = Path(__file__).resolve().parents[1] / "MedImgAI"
 MODULE_FILES = sorted(p for p in MODULES_FOLDER.glob("MedImgAI*.py"))
+PANEL_BASE = MODULES_FOLDER / "MedImgAIWidgets" / "task_panel.py"
 
 
 def module_ids():
@@ -37,6 +38,11 @@ def test_at_least_the_segmentation_module_exists():
     assert "MedImgAISegmentation" in module_ids()
 
 
+def test_the_shared_panel_widget_compiles_and_is_shipped():
+    py_compile.compile(str(PANEL_BASE), doraise=True)
+    assert "MedImgAIWidgets" in (MODULES_FOLDER / "CMakeLists.txt").read_text()
+
+
 @pytest.mark.parametrize("path", MODULE_FILES, ids=module_ids())
 def test_module_compiles_and_has_slicers_classes(path):
     py_compile.compile(str(path), doraise=True)
@@ -46,6 +52,9 @@ def test_module_compiles_and_has_slicers_classes(path):
     for suffix in ("", "Widget", "Logic", "Test", "ParameterNode"):
         assert f"{name}{suffix}" in found, f"{name}{suffix} missing"
     source = path.read_text()
+    widget = found[f"{name}Widget"]
+    assert {base.id for base in widget.bases if isinstance(base, ast.Name)} & {"TaskPanelWidget",
+                                                                                "ScriptedLoadableModuleWidget"}
     assert 'self.parent.categories = ["MedImgAI"]' in source
     assert "DOI 10.7937/K9/TCIA.2015.7GO2GSKS" in source  # help text cites the training data
 
@@ -56,7 +65,7 @@ def test_every_ui_name_used_exists_and_every_parameter_is_bound(path):
     ui_path = MODULES_FOLDER / "Resources" / "UI" / f"{name}.ui"
     assert ui_path.is_file()
     widgets, bound = ui_widgets(ui_path)
-    used = set(re.findall(r"self\.ui\.(\w+)", path.read_text()))
+    used = set(re.findall(r"self\.ui\.(\w+)", path.read_text() + PANEL_BASE.read_text()))
     assert used and used <= widgets, f"not in {ui_path.name}: {sorted(used - widgets)}"
     parameter_class = classes(ast.parse(path.read_text()))[f"{name}ParameterNode"]
     fields = {node.target.id for node in parameter_class.body if isinstance(node, ast.AnnAssign)}
