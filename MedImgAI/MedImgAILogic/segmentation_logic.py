@@ -5,17 +5,21 @@ must run on the main thread; segment() does both."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Sequence
 
 from MedImgAILib.errors import InputError
 from MedImgAILib.inference import PostProcessing, SegmentationResult, Segmenter
+from MedImgAILib.inference.input_alignment import poorly_overlapping_inputs
+from MedImgAILib.inference.model_input import check_inputs
 from MedImgAILib.models import LoadedModel, load_model
 from MedImgAILib.runtime import CancelToken, ProgressCallback, no_progress
+from MedImgAILogic.node_geometry import describe_node
 from MedImgAILogic.scene_transaction import scene_transaction
 from MedImgAILogic.segmentation_nodes import SegmentInfo, add_segmentation_node_from_labelmap
 from MedImgAILogic.subject_hierarchy import place_beside
 from MedImgAILogic.terminology import terminology_entry
+from MedImgAILogic.transform_nodes import add_transform_node_from_sitk
 from MedImgAILogic.volume_nodes import add_volume_node_from_image, image_from_volume_node
 
 __all__ = ["PROVENANCE_ATTRIBUTE", "SegmentationLogic", "SegmentationOutcome"]
@@ -28,6 +32,7 @@ class SegmentationOutcome:
     segmentation_node: object
     probability_node: object | None
     result: SegmentationResult
+    transform_nodes: dict = field(default_factory=dict)  # {input name: transform node}, for aligned inputs
 
 
 class SegmentationLogic:
@@ -36,20 +41,50 @@ class SegmentationLogic:
     def __init__(self, model_loader: Callable[..., LoadedModel] = load_model):
         self._load_model = model_loader
 
-    def compute(self, input_nodes: Mapping[str, object], model: str | LoadedModel, device: str = "auto",
-                postprocessing: PostProcessing | None = None, probabilities: bool = False,
-                progress: ProgressCallback = no_progress, cancel: CancelToken | None = None) -> SegmentationResult:
-        """Run the model on the nodes' images (read in world coordinates); changes nothing in the scene."""
-        loaded = model if isinstance(model, LoadedModel) else self._load_model(model, progress=progress, cancel=cancel)
+    def _loaded(self, model: str | LoadedModel, progress: ProgressCallback = no_progress,
+                cancel: CancelToken | None = None) -> LoadedModel:
+        return model if isinstance(model, LoadedModel) else self._load_model(model, progress=progress, cancel=cancel)
+
+    @staticmethod
+    def _images(input_nodes: Mapping[str, object], loaded: LoadedModel) -> dict:
         missing = [name for name in loaded.spec.input_names if input_nodes.get(name) is None]
         if missing:
             raise InputError(None, f"model '{loaded.spec.id}' needs a volume for {', '.join(missing)} "
                                    f"(inputs: {', '.join(loaded.spec.input_names)})")
-        images = {name: image_from_volume_node(node) for name, node in input_nodes.items()}
-        return Segmenter(loaded, device, postprocessing)(images, probabilities, progress, cancel)
+        return {name: image_from_volume_node(node) for name, node in input_nodes.items()}
 
-    def apply(self, scene, result: SegmentationResult, reference_node, name: str | None = None) -> SegmentationOutcome:
-        """Add the result to the scene (main thread): all nodes or none."""
+    def poorly_overlapping_inputs(self, input_nodes: Mapping[str, object], model: str | LoadedModel) -> dict[str, float]:
+        """{secondary input: covered fraction of the reference's field of view} for inputs that are probably
+        not co-registered: the panel offers to register them first (compute(..., align=[...]))."""
+        loaded = self._loaded(model)
+        images = self._images(input_nodes, loaded)
+        check_inputs(loaded.spec, images)
+        return poorly_overlapping_inputs(loaded.spec, images)
+
+    def compute(self, input_nodes: Mapping[str, object], model: str | LoadedModel, device: str = "auto",
+                postprocessing: PostProcessing | None = None, probabilities: bool = False,
+                progress: ProgressCallback = no_progress, cancel: CancelToken | None = None,
+                align: Sequence[str] = ()) -> SegmentationResult:
+        """Run the model on the nodes' images (read in world coordinates); changes nothing in the scene.
+
+        align: secondary inputs to register rigidly to the reference first; apply() then puts each of these
+        volume nodes under its new transform node, so they line up in the views as they did for the model.
+        """
+        for name in align:
+            node = input_nodes.get(name)
+            if node is not None and node.GetParentTransformNode() is not None:
+                raise InputError(describe_node(node), "already has a parent transform; harden it before "
+                                                      "registering it to the reference")
+        loaded = self._loaded(model, progress, cancel)
+        images = self._images(input_nodes, loaded)
+        return Segmenter(loaded, device, postprocessing)(images, probabilities, progress, cancel, align=align)
+
+    def apply(self, scene, result: SegmentationResult, reference_node, name: str | None = None,
+              input_nodes: Mapping[str, object] | None = None) -> SegmentationOutcome:
+        """Add the result to the scene (main thread): all nodes or none. input_nodes is needed when the result
+        has alignments (compute(..., align=...)): their volume nodes are placed under the new transforms."""
+        if result.alignments and not input_nodes:
+            raise InputError(None, "the result registered inputs to the reference; pass input_nodes to apply()")
         name = name or f"{reference_node.GetName()} {result.provenance.get('model_id', 'segmentation')}"
         segments = [SegmentInfo(label.value, label.name, label.color, terminology_entry(label)) for label in result.labels]
         # The labelmap is in world coordinates; a transformed reference's own grid would not match it.
@@ -62,7 +97,12 @@ class SegmentationLogic:
             if result.probabilities is not None:
                 probability_node = add_volume_node_from_image(scene, result.probabilities, f"{name} probability")
                 place_beside(scene, probability_node, reference_node)
-        return SegmentationOutcome(segmentation, probability_node, result)
+            transform_nodes = {input_name: add_transform_node_from_sitk(
+                scene, alignment.result.transform, f"{input_nodes[input_name].GetName()} to {reference_node.GetName()}")
+                for input_name, alignment in result.alignments.items()}
+        for input_name, transform_node in transform_nodes.items():
+            input_nodes[input_name].SetAndObserveTransformNodeID(transform_node.GetID())
+        return SegmentationOutcome(segmentation, probability_node, result, transform_nodes)
 
     def segment(self, scene, input_nodes: Mapping[str, object], model: str | LoadedModel, **options) -> SegmentationOutcome:
         """compute() then apply(), for the Python console and headless use."""
@@ -71,4 +111,4 @@ class SegmentationLogic:
         reference = input_nodes[next(iter(result.provenance["inputs"]))]
         if reference is None:
             raise InputError(None, "no reference volume node")
-        return self.apply(scene, result, reference, name)
+        return self.apply(scene, result, reference, name, input_nodes)

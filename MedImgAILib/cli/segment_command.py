@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 import numpy as np
 import SimpleITK as sitk
@@ -31,6 +32,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--raw", action="store_true",
                         help="no post-processing at all (by default the model's recommended clean-up is applied "
                              "unless one of the three options above is given)")
+    parser.add_argument("--register-inputs", nargs="*", metavar="NAME",
+                        help="register these secondary inputs (all of them if no name is given) rigidly to the "
+                             "reference input first, for inputs that are not co-registered")
     parser.add_argument("--trust", action="store_true", help="allow a model config to run code (only for models you trust)")
     parser.add_argument("--report", help="write provenance and timings as JSON here")
     return parser
@@ -59,6 +63,21 @@ def _postprocessing(arguments: argparse.Namespace):
     return None
 
 
+def _inputs_to_register(requested: list[str] | None, spec, images) -> list[str]:
+    """The secondary inputs to register first; warns about poorly overlapping inputs left as they are."""
+    from MedImgAILib.inference.input_alignment import poorly_overlapping_inputs
+
+    if requested is not None:
+        return requested or list(spec.input_names[1:])
+    from MedImgAILib.inference.model_input import check_inputs
+
+    check_inputs(spec, images)
+    for name, fraction in poorly_overlapping_inputs(spec, images).items():
+        print(f"medimgai: warning: {name} covers only {fraction:.0%} of {spec.input_names[0]}'s field of view; "
+              f"if it is not co-registered, add --register-inputs {name}", file=sys.stderr)
+    return []
+
+
 def run(arguments: argparse.Namespace) -> int:
     named = parse_named_inputs(arguments.input)
     from MedImgAILib.inference import Segmenter  # torch and MONAI load only when a command needs them
@@ -67,8 +86,12 @@ def run(arguments: argparse.Namespace) -> int:
     progress = ConsoleProgress()
     model = load_model(arguments.model, trust=arguments.trust, progress=progress)
     images = {name: read_image(path) for name, path in named.items()}
+    align = _inputs_to_register(arguments.register_inputs, model.spec, images)
     segmenter = Segmenter(model, arguments.device, _postprocessing(arguments))
-    result = segmenter(images, want_probabilities=bool(arguments.probabilities), progress=progress)
+    result = segmenter(images, want_probabilities=bool(arguments.probabilities), progress=progress, align=align)
+    for name, alignment in result.alignments.items():
+        print(f"registered {name} to {model.spec.input_names[0]} ({alignment.preset}): "
+              f"{alignment.result.report.summary()}")
     write_image_file(result.labelmap, arguments.output)
     if arguments.probabilities:
         write_image_file(result.probabilities, arguments.probabilities)

@@ -28,6 +28,8 @@ def model_grid(reference: sitk.Image, spacing: Sequence[float] | None) -> sitk.I
     return grid
 
 
-def resample_onto(image: sitk.Image, grid: sitk.Image, interpolator=sitk.sitkLinear, default: float = 0.0) -> sitk.Image:
-    """image resampled by physical coordinates onto grid (identity transform)."""
-    return sitk.Resample(image, grid, sitk.Transform(), interpolator, default, image.GetPixelID())
+def resample_onto(image: sitk.Image, grid: sitk.Image, interpolator=sitk.sitkLinear, default: float = 0.0,
+                  transform: sitk.Transform | None = None) -> sitk.Image:
+    """image resampled by physical coordinates onto grid; transform (grid points -> image points) defaults to
+    the identity."""
+    return sitk.Resample(image, grid, transform or sitk.Transform(), interpolator, default, image.GetPixelID())

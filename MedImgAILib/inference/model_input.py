@@ -58,12 +58,17 @@ def _normalized_image(image: sitk.Image, normalization) -> sitk.Image:
     return normalized
 
 
-def prepare_model_input(spec: ModelSpec, images: Mapping[str, sitk.Image]) -> ModelInput:
+def prepare_model_input(spec: ModelSpec, images: Mapping[str, sitk.Image],
+                        transforms: Mapping[str, sitk.Transform] | None = None) -> ModelInput:
+    """transforms: {input name: transform mapping reference points to that input's points}, for inputs that
+    are not co-registered in physical space (see input_alignment)."""
     check_inputs(spec, images)
+    transforms = transforms or {}
     reference = images[spec.inputs[0].name]
     grid = model_grid(reference, spec.target_spacing_mm)
     channels = []
     for declared in spec.inputs:
-        resampled = resample_onto(_normalized_image(images[declared.name], declared.normalization), grid)
+        normalized = _normalized_image(images[declared.name], declared.normalization)
+        resampled = resample_onto(normalized, grid, transform=transforms.get(declared.name))
         channels.append(sitk.GetArrayFromImage(resampled).transpose(2, 1, 0))
     return ModelInput(array=np.ascontiguousarray(np.stack(channels), dtype=np.float32), grid=grid, reference=reference)

@@ -6,21 +6,22 @@ import dataclasses
 import platform
 import time
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import SimpleITK as sitk
 import torch
 
 from MedImgAILib.runtime.devices import resolve_device
+from MedImgAILib.inference.input_alignment import InputAlignment, align_inputs
 from MedImgAILib.inference.memory_estimate import MemoryEstimate, estimate_inference_memory
 from MedImgAILib.inference.model_grid import resample_onto
-from MedImgAILib.inference.model_input import ModelInput, prepare_model_input
+from MedImgAILib.inference.model_input import ModelInput, check_inputs, prepare_model_input
 from MedImgAILib.inference.postprocessing import PostProcessing, postprocess_labels
 from MedImgAILib.inference.sliding_window import run_sliding_window
 from MedImgAILib.models.loaded_model import LoadedModel
 from MedImgAILib.models.model_spec import LabelSpec
-from MedImgAILib.runtime import CancelToken, Progress, ProgressCallback, no_progress
+from MedImgAILib.runtime import CancelToken, Progress, ProgressCallback, no_progress, scaled_progress
 
 __all__ = ["SegmentationResult", "Segmenter", "segment"]
 
@@ -31,6 +32,7 @@ class SegmentationResult:
     labels: tuple[LabelSpec, ...]
     probabilities: sitk.Image | None = None  # float32 probability of "any label" (1 - background), same grid
     provenance: dict[str, Any] = field(default_factory=dict)
+    alignments: dict[str, InputAlignment] = field(default_factory=dict)  # secondary inputs registered first
 
 
 def _image_on_grid(array_ijk: np.ndarray, grid: sitk.Image) -> sitk.Image:
@@ -64,12 +66,20 @@ class Segmenter:
 
     def __call__(self, images: Mapping[str, sitk.Image], want_probabilities: bool = False,
                  progress: ProgressCallback = no_progress, cancel: CancelToken | None = None,
-                 output_grid: sitk.Image | None = None) -> SegmentationResult:
-        """Segment images ({input name: image}); results lie on the first input's grid, or on output_grid."""
+                 output_grid: sitk.Image | None = None, align: Sequence[str] = ()) -> SegmentationResult:
+        """Segment images ({input name: image}); results lie on the first input's grid, or on output_grid.
+
+        align names secondary inputs to register rigidly to the reference input first (not co-registered).
+        """
         started = time.perf_counter()
         spec = self.model.spec
+        alignments = {}
+        if align:
+            check_inputs(spec, images)
+            alignments = align_inputs(spec, images, align, scaled_progress(progress, 0.0, 0.3), cancel)
+            progress = scaled_progress(progress, 0.3, 1.0)
         progress(Progress(0.0, "preprocessing"))
-        prepared = prepare_model_input(spec, images)
+        prepared = prepare_model_input(spec, images, {name: a.result.transform for name, a in alignments.items()})
         estimate = self.estimate_memory(prepared)
         progress(Progress(0.04, f"running on {self.device} (estimated memory {estimate})"))
         if cancel is not None:
@@ -107,7 +117,10 @@ class Segmenter:
             "inputs": list(spec.input_names),
             "host": platform.node(),
         }
-        return SegmentationResult(labelmap, spec.labels, probability_image, provenance)
+        if alignments:
+            provenance["aligned_inputs"] = {name: {"preset": a.preset, **a.result.report.as_dict()}
+                                            for name, a in alignments.items()}
+        return SegmentationResult(labelmap, spec.labels, probability_image, provenance, alignments)
 
 
 def segment(model: LoadedModel, images: Mapping[str, sitk.Image], device: str = "auto",

@@ -78,7 +78,9 @@ optimistically selected.
 ## Training recipe (identical for every variant)
 MONAI residual 3D U-Net (channels 16-32-64-128, 2 residual units, instance norm, dropout 0.1); patches
 {recipe.patch_size[0]}x{recipe.patch_size[1]}x{recipe.patch_size[2]} voxels ({recipe.samples_per_patient} per patient, 2:1 tumour:background
-centres), {recipe.batch_patients} patients per batch, flips on all axes, intensity scale/shift 10 %; Dice + cross-entropy
+centres), {recipe.batch_patients} patients per batch; augmentation: random rotation (up to
+{recipe.rotate_degrees[0]:g}/{recipe.rotate_degrees[1]:g}/{recipe.rotate_degrees[2]:g} degrees about x/y/z) and scaling ({recipe.scale_range:.0%}) of a 25 % larger crop, flips on all
+axes, intensity scale/shift 10 %; Dice + cross-entropy
 loss; AdamW (lr {recipe.learning_rate}, weight decay {recipe.weight_decay}) with cosine decay over {history.get('iterations', recipe.iterations)} iterations;
 seed {recipe.seed}. Trained on a 2-core CPU in {training_minutes:.0f} minutes (sharing the cores with other work; about 15 minutes alone) with:
 

@@ -14,6 +14,7 @@ from monai.data import DataLoader, Dataset
 from monai.losses import DiceCELoss
 from monai.transforms import (
     Compose,
+    RandAffined,
     RandCropByPosNegLabeld,
     RandFlipd,
     RandScaleIntensityd,
@@ -41,9 +42,14 @@ def _seed(seed: int) -> None:
 
 def _augmentation(recipe: Recipe) -> Compose:
     keys = ("image", "label")
+    larger_crop = tuple(int(round(size * 1.25)) for size in recipe.patch_size)
     return Compose([
-        RandCropByPosNegLabeld(keys, "label", recipe.patch_size, pos=2, neg=1,
+        RandCropByPosNegLabeld(keys, "label", larger_crop, pos=2, neg=1,
                                num_samples=recipe.samples_per_patient, allow_smaller=True),
+        RandAffined(keys, spatial_size=recipe.patch_size, prob=0.8,
+                    rotate_range=tuple(np.deg2rad(d) for d in recipe.rotate_degrees),
+                    scale_range=(recipe.scale_range,) * 3, mode=("bilinear", "nearest"),
+                    padding_mode=("border", "zeros")),
         RandFlipd(keys, prob=0.5, spatial_axis=0),
         RandFlipd(keys, prob=0.5, spatial_axis=1),
         RandFlipd(keys, prob=0.5, spatial_axis=2),
@@ -109,7 +115,7 @@ def train(recipe: Recipe, data_folder: Path, work_folder: Path, train_patients: 
         loss.backward()
         optimizer.step()
         scheduler.step()
-        running.append(float(loss))
+        running.append(loss.item())
         done = iteration + 1
         if done % 25 == 0 or done == iterations:
             history["loss"].append([done, float(np.mean(running))])

@@ -87,3 +87,56 @@ def test_inputs_under_a_parent_transform_are_read_where_slicer_shows_them(a_scen
     ct = the_sample_nodes["CT"]
     origin_ras = np.array(ct.GetOrigin()) + matrix[:3, 3]
     assert np.allclose(labels.GetOrigin(), origin_ras * [-1, -1, 1], atol=1e-4)
+
+
+def _displaced_pet_node(a_scene, the_sample_nodes, an_sts_nifti_case):
+    from MedImgAILib.registration.known_displacement import displace_image
+
+    pet = read_image(an_sts_nifti_case / "PET_image.nii.gz")
+    centre = pet.TransformContinuousIndexToPhysicalPoint([(n - 1) / 2 for n in pet.GetSize()])
+    displacement = sitk.Euler3DTransform(centre, *np.radians((5.0, -3.0, 9.0)), (14.0, -8.0, 6.0))
+    return add_volume_node_from_image(a_scene, displace_image(pet, displacement), "PET displaced")
+
+
+def test_a_secondary_input_registered_first_lands_under_its_transform_where_the_model_saw_it(
+        a_scene, the_sample_nodes, the_shipped_model, an_sts_nifti_case):
+    from MedImgAILogic import image_from_volume_node
+
+    pet_node = _displaced_pet_node(a_scene, the_sample_nodes, an_sts_nifti_case)
+    displaced = image_from_volume_node(pet_node)
+    inputs = {**the_sample_nodes, "PET": pet_node}
+    outcome = SegmentationLogic().segment(a_scene, inputs, the_shipped_model, device="cpu", align=["PET"])
+    transform_node = outcome.transform_nodes["PET"]
+    assert pet_node.GetParentTransformNode() is transform_node
+    assert the_sample_nodes["MR"].GetParentTransformNode() is None
+    assert "PET" in json.loads(outcome.segmentation_node.GetAttribute(PROVENANCE_ATTRIBUTE))["aligned_inputs"]
+    # Slicer now shows each PET voxel where the model's transform (CT point -> PET point) put it.
+    engine_transform = outcome.result.alignments["PET"].result.transform.GetInverse()
+    in_world = image_from_volume_node(pet_node)
+    for index in ((0, 0, 0), (29, 0, 47), (10, 20, 30)):
+        assert np.allclose(in_world.TransformIndexToPhysicalPoint(index),
+                           engine_transform.TransformPoint(displaced.TransformIndexToPhysicalPoint(index)), atol=1e-3)
+    labels, _ = labelmap_from_segmentation_node(outcome.segmentation_node, the_sample_nodes["CT"])
+    truth = read_image(an_sts_nifti_case / "CT_mask.nii.gz")
+    assert dice(sitk.GetArrayViewFromImage(labels) > 0, sitk.GetArrayViewFromImage(truth) > 0) > 0.6
+
+
+def test_inputs_from_another_frame_of_reference_are_offered_for_registration(a_scene, the_sample_nodes,
+                                                                             the_shipped_model, an_sts_nifti_case):
+    logic = SegmentationLogic()
+    assert logic.poorly_overlapping_inputs(the_sample_nodes, the_shipped_model) == {}
+    far = read_image(an_sts_nifti_case / "MR_T1_image.nii.gz")
+    far.SetOrigin(tuple(np.add(far.GetOrigin(), (200.0, 0.0, 150.0))))
+    far_node = add_volume_node_from_image(a_scene, far, "MR other session")
+    flagged = logic.poorly_overlapping_inputs({**the_sample_nodes, "MR": far_node}, the_shipped_model)
+    assert list(flagged) == ["MR"] and flagged["MR"] < 0.5
+
+
+def test_registering_an_input_that_already_has_a_parent_transform_is_refused_untouched(
+        a_scene, the_sample_nodes, the_shipped_model, a_rigid_transform_node):
+    the_sample_nodes["PET"].SetAndObserveTransformNodeID(a_rigid_transform_node.GetID())
+    before = a_scene.GetNumberOfNodes()
+    with pytest.raises(InputError, match="already has a parent transform; harden it"):
+        SegmentationLogic().segment(a_scene, the_sample_nodes, the_shipped_model, align=["PET"])
+    assert a_scene.GetNumberOfNodes() == before
+    assert the_sample_nodes["PET"].GetParentTransformNode() is a_rigid_transform_node

@@ -30,6 +30,23 @@ def test_segment_writes_labelmap_probabilities_and_report_on_the_ct_grid(tmp_pat
     assert (tmp_path / "prob.nrrd").is_file() and (tmp_path / "report.json").is_file()
 
 
+def test_an_input_from_another_frame_is_warned_about_and_registered_on_request(tmp_path, an_sts_nifti_case):
+    case = an_sts_nifti_case
+    pet = sitk.ReadImage(str(case / "PET_image.nii.gz"))
+    pet.SetOrigin(tuple(o + d for o, d in zip(pet.GetOrigin(), (0.0, 150.0, 200.0))))
+    sitk.WriteImage(pet, str(tmp_path / "pet_other_frame.nii.gz"))
+    inputs = ["--input", f"CT={case / 'CT_image.nii.gz'}", "--input", f"PET={tmp_path / 'pet_other_frame.nii.gz'}",
+              "--input", f"MR={case / 'MR_T1_image.nii.gz'}", "--device", "cpu"]
+    warned = medimgai("segment", "--model", "sts-gtv-ct-pet-mr", *inputs, "--output", tmp_path / "a.nii.gz")
+    assert warned.returncode == 0, warned.stderr
+    assert "warning: PET covers only" in warned.stderr and "add --register-inputs PET" in warned.stderr
+    registered = medimgai("segment", "--model", "sts-gtv-ct-pet-mr", *inputs, "--register-inputs", "PET",
+                          "--output", tmp_path / "b.nii.gz", "--report", tmp_path / "report.json")
+    assert registered.returncode == 0, registered.stderr
+    assert "registered PET to CT (pet-to-ct-rigid)" in registered.stdout and "warning" not in registered.stderr
+    assert "pet-to-ct-rigid" in (tmp_path / "report.json").read_text()
+
+
 def test_wrong_input_names_list_what_the_model_expects(tmp_path, an_sts_nifti_case):
     result = medimgai("segment", "--model", "sts-gtv-ct-pet-mr", "--input", f"CT={an_sts_nifti_case / 'CT_image.nii.gz'}",
                       "--input", f"T2={an_sts_nifti_case / 'MR_T1_image.nii.gz'}", "--output", tmp_path / "seg.nii.gz")
