@@ -14,7 +14,7 @@ from slicer.ScriptedLoadableModule import (
     ScriptedLoadableModuleTest,
 )
 
-from MedImgAIWidgets import TaskPanelWidget
+from MedImgAIWidgets import TaskPanelWidget, lazyLogic
 from slicer import vtkMRMLScalarVolumeNode, vtkMRMLSegmentationNode, vtkMRMLTableNode
 
 DATA_CITATION = (
@@ -98,11 +98,7 @@ class MedImgAIExplainWidget(TaskPanelWidget):
 class MedImgAIExplainLogic(ScriptedLoadableModuleLogic):
     """Delegates to MedImgAILogic.ExplainLogic (tested headlessly on slicer-core)."""
 
-    def __init__(self):
-        ScriptedLoadableModuleLogic.__init__(self)
-        from MedImgAILogic import ExplainLogic
-
-        self.explainer = ExplainLogic()
+    explainer = lazyLogic("ExplainLogic")
 
     def getParameterNode(self):
         return MedImgAIExplainParameterNode(super().getParameterNode())

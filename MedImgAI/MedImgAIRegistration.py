@@ -12,7 +12,7 @@ from slicer.ScriptedLoadableModule import (
     ScriptedLoadableModuleTest,
 )
 
-from MedImgAIWidgets import TaskPanelWidget
+from MedImgAIWidgets import TaskPanelWidget, lazyLogic
 from slicer import vtkMRMLMarkupsFiducialNode, vtkMRMLScalarVolumeNode, vtkMRMLSegmentationNode, vtkMRMLTransformNode
 
 DATA_CITATION = (
@@ -84,18 +84,17 @@ class MedImgAIRegistrationWidget(TaskPanelWidget):
     def onFuseButton(self):
         with slicer.util.tryWithErrorDisplay("Fusion failed.", waitCursor=True):
             nodes = self.ui.fusionSegmentationsSelector.checkedNodes()
-            fused = self.logic.fuseSegmentations(nodes, self._parameterNode.fusionMethod, self._parameterNode.fixedVolume)
-            self.ui.statusLabel.text = f"Fused {len(nodes)} segmentations into '{fused.GetName()}'"
+            outcome = self.logic.fuseSegmentations(nodes, self._parameterNode.fusionMethod,
+                                                   self._parameterNode.fixedVolume)
+            self.ui.statusLabel.text = (f"Fused {len(nodes)} segmentations into "
+                                        f"'{outcome.segmentation_node.GetName()}' (agreement map: "
+                                        f"'{outcome.agreement_node.GetName()}')")
 
 
 class MedImgAIRegistrationLogic(ScriptedLoadableModuleLogic):
     """Delegates to MedImgAILogic.RegistrationLogic (tested headlessly on slicer-core)."""
 
-    def __init__(self):
-        ScriptedLoadableModuleLogic.__init__(self)
-        from MedImgAILogic import RegistrationLogic
-
-        self.registration = RegistrationLogic()
+    registration = lazyLogic("RegistrationLogic")
 
     def getParameterNode(self):
         return MedImgAIRegistrationParameterNode(super().getParameterNode())
@@ -118,39 +117,23 @@ class MedImgAIRegistrationLogic(ScriptedLoadableModuleLogic):
 
     @staticmethod
     def setForegroundOpacity(opacity):
-        for composite in slicer.util.getNodesByClass("vtkMRMLSliceCompositeNode"):
-            composite.SetForegroundOpacity(opacity)
+        from MedImgAILogic import set_foreground_opacity
 
-    def addDisplayVolume(self, kind, fixed, moving):
-        """A checkerboard or absolute-difference volume of fixed and (registered, resampled) moving."""
-        import SimpleITK as sitk
+        set_foreground_opacity(slicer.mrmlScene, opacity)
 
-        from MedImgAILib.registration import absolute_difference, checkerboard, resample_to_fixed
-        from MedImgAILogic import add_volume_node_from_image, image_from_volume_node
+    @staticmethod
+    def addDisplayVolume(kind, fixed, moving):
+        """A checkerboard or absolute-difference volume of fixed and moving (seen through its registration)."""
+        from MedImgAILogic import add_display_volume
 
-        # Both images are read in world coordinates (the moving one through its registration transform).
-        fixedImage = image_from_volume_node(fixed)
-        movingImage = resample_to_fixed(image_from_volume_node(moving), fixedImage, sitk.Transform())
-        make = checkerboard if kind == "checkerboard" else absolute_difference
-        node = add_volume_node_from_image(slicer.mrmlScene, make(fixedImage, movingImage), f"{moving.GetName()} {kind}")
-        slicer.util.setSliceViewerLayers(background=node, foreground=None)
-        return node
+        return add_display_volume(slicer.mrmlScene, kind, fixed, moving)
 
-    def fuseSegmentations(self, segmentationNodes, method, referenceVolume):
-        from MedImgAILib.registration import fuse_labelmaps
-        from MedImgAILogic import (
-            SegmentInfo,
-            add_segmentation_node_from_labelmap,
-            image_from_volume_node,
-            labelmap_from_segmentation_node,
-        )
+    @staticmethod
+    def fuseSegmentations(segmentationNodes, method, referenceVolume):
+        """Vote or STAPLE over segmentations on the reference grid: FusionOutcome (segmentation, agreement)."""
+        from MedImgAILogic import fuse_segmentation_nodes
 
-        reference = image_from_volume_node(referenceVolume)
-        labelmaps = [labelmap_from_segmentation_node(node, reference)[0] for node in segmentationNodes]
-        result = fuse_labelmaps(labelmaps, method)
-        return add_segmentation_node_from_labelmap(slicer.mrmlScene, result.labelmap,
-                                                   [SegmentInfo(1, f"Fused ({method})", (0.9, 0.8, 0.1))],
-                                                   f"Fused ({method})", referenceVolume)
+        return fuse_segmentation_nodes(slicer.mrmlScene, segmentationNodes, method, referenceVolume)
 
 
 class MedImgAIRegistrationTest(ScriptedLoadableModuleTest):

@@ -5,6 +5,7 @@ the scene is changed on the main thread, and only when the run succeeds.
 """
 
 import os
+import pathlib
 
 import slicer
 from slicer.parameterNodeWrapper import parameterNodeWrapper
@@ -14,7 +15,7 @@ from slicer.ScriptedLoadableModule import (
     ScriptedLoadableModuleTest,
 )
 
-from MedImgAIWidgets import TaskPanelWidget
+from MedImgAIWidgets import TaskPanelWidget, lazyLogic
 from slicer import vtkMRMLScalarVolumeNode, vtkMRMLSegmentationNode
 
 DATA_CITATION = (
@@ -44,9 +45,11 @@ class MedImgAISegmentationParameterNode:
     """Saved in the scene, so a saved scene reproduces the run."""
 
     model: str = "sts-gtv-ct-pet-mr"
+    modelPath: pathlib.Path  # a model of the user's own; when set, used instead of the catalog model
     input1: vtkMRMLScalarVolumeNode
     input2: vtkMRMLScalarVolumeNode
     input3: vtkMRMLScalarVolumeNode
+    registerInputs: bool = False
     device: str = "auto"
     probabilities: bool = False
     outputSegmentation: vtkMRMLSegmentationNode
@@ -62,47 +65,67 @@ class MedImgAISegmentationWidget(TaskPanelWidget):
     def setupPanel(self):
         self.ui.modelComboBox.addItems(self.logic.catalogIds())
         self.ui.deviceComboBox.addItems(["auto", "cpu", "cuda", "mps"])
-        self.ui.modelComboBox.connect("currentTextChanged(QString)", self._updateInputLabels)
+        self.ui.modelComboBox.connect("currentTextChanged(QString)", lambda _: self._updateInputLabels())
+        self.ui.modelPathLineEdit.connect("currentPathChanged(QString)", lambda _: self._updateInputLabels())
 
     def onParameterNodeSet(self):
-        self._updateInputLabels(self._parameterNode.model)
+        self._updateInputLabels()
 
-    def _updateInputLabels(self, modelId):
+    def _model(self):
+        return self.logic.resolveModel(self._parameterNode.model, self._parameterNode.modelPath)
+
+    def _updateInputLabels(self):
         """Label the three input selectors with the model's declared inputs, and suggest volumes."""
-        names = self.logic.inputNames(modelId)
+        if self._parameterNode is None:
+            return
+        with slicer.util.tryWithErrorDisplay("Could not read the model."):
+            self._showInputs(self._model())
+
+    def _showInputs(self, model):
+        names = self.logic.inputNames(model)
         labels = [self.ui.input1Label, self.ui.input2Label, self.ui.input3Label]
         selectors = [self.ui.input1Selector, self.ui.input2Selector, self.ui.input3Selector]
         for index, (label, selector) in enumerate(zip(labels, selectors)):
             used = index < len(names)
             label.text = f"{names[index]}:" if used else ""
             label.visible = selector.visible = used
-        suggested = self.logic.suggestInputs(modelId, slicer.mrmlScene)
+        suggested = self.logic.suggestInputs(model, slicer.mrmlScene)
         for index, name in enumerate(names[:3]):
             if selectors[index].currentNode() is None and suggested.get(name) is not None:
                 selectors[index].setCurrentNode(suggested[name])
 
     def startTask(self):
         parameters = self._parameterNode
-        names = self.logic.inputNames(parameters.model)
-        nodes = dict(zip(names, [parameters.input1, parameters.input2, parameters.input3]))
-        self._reference = nodes.get(names[0]) if names else None
-        return self.logic.startSegmentation(nodes, parameters.model, parameters.device, parameters.probabilities)
+        model = self._model()
+        names = self.logic.inputNames(model)
+        self._nodes = dict(zip(names, [parameters.input1, parameters.input2, parameters.input3]))
+        self._reference = self._nodes.get(names[0]) if names else None
+        align = names[1:] if parameters.registerInputs else self._offerRegistration(model, names)
+        return self.logic.startSegmentation(self._nodes, model, parameters.device, parameters.probabilities, align)
+
+    def _offerRegistration(self, model, names):
+        """Secondary inputs the user agrees to register first, when they barely overlap the reference."""
+        poor = self.logic.poorlyOverlappingInputs(self._nodes, model)
+        if not poor:
+            return []
+        listing = ", ".join(f"{name} ({fraction:.0%})" for name, fraction in poor.items())
+        question = (f"These inputs share little of their field of view with the reference input {names[0]}: "
+                    f"{listing}. They are probably not registered to it.\n\nRegister them to {names[0]} (rigid) "
+                    "before segmenting? Each gets a transform node and is placed under it.")
+        return list(poor) if slicer.util.confirmYesNoDisplay(question, windowTitle="MedImgAI Segmentation") else []
 
     def onTaskFinished(self, result):
-        outcome = self.logic.apply(slicer.mrmlScene, result, self._reference)
+        outcome = self.logic.apply(slicer.mrmlScene, result, self._reference, self._nodes)
         self._parameterNode.outputSegmentation = outcome.segmentation_node
-        return (f"Done in {result.provenance['runtime_s']:.1f} s on {result.provenance['device']}. "
-                f"Model card: {self.logic.modelCardPath(self._parameterNode.model)}")
+        registered = "".join(f" Registered {name} to the reference ({a.preset})." for name, a in result.alignments.items())
+        return (f"Done in {result.provenance['runtime_s']:.1f} s on {result.provenance['device']}.{registered} "
+                f"Model card: {self.logic.modelCardPath(self._model())}")
 
 
 class MedImgAISegmentationLogic(ScriptedLoadableModuleLogic):
     """Delegates to MedImgAILogic.SegmentationLogic, which the headless test suite exercises on slicer-core."""
 
-    def __init__(self):
-        ScriptedLoadableModuleLogic.__init__(self)
-        from MedImgAILogic import SegmentationLogic
-
-        self.segmentation = SegmentationLogic()
+    segmentation = lazyLogic("SegmentationLogic")
 
     def getParameterNode(self):
         return MedImgAISegmentationParameterNode(super().getParameterNode())
@@ -114,32 +137,41 @@ class MedImgAISegmentationLogic(ScriptedLoadableModuleLogic):
         return list(load_catalog())
 
     @staticmethod
-    def inputNames(modelId):
-        from MedImgAILib.models import load_catalog
-
-        entry = load_catalog().get(modelId)
-        return list(entry.inputs) if entry else []
+    def resolveModel(modelId, modelPath=None):
+        """The user's own model file or folder when one is given, else the catalog id."""
+        return str(modelPath) if modelPath and str(modelPath) not in ("", ".") else modelId
 
     @staticmethod
-    def modelCardPath(modelId):
+    def inputNames(model):
+        """The model's input names in order (catalog id, or a path of the user's own)."""
+        from MedImgAILib.models import load_catalog, load_model
+
+        entry = load_catalog().get(model)
+        if entry is not None:
+            return list(entry.inputs)
+        return list(load_model(model).spec.input_names) if os.path.exists(model) else []
+
+    @staticmethod
+    def modelCardPath(model):
         from MedImgAILib.models import load_catalog
         from MedImgAILib.models.catalog import resources_folder
 
-        entry = load_catalog().get(modelId)
+        entry = load_catalog().get(model)
         if entry is None or not entry.is_bundled:
             return "(see the model folder)"
         return os.path.join(str(resources_folder()), entry.bundled, "docs", "README.md")
 
-    def suggestInputs(self, modelId, scene):
+    def suggestInputs(self, model, scene):
         """{input name: volume node}, matched by node name and DICOM modality attribute."""
         from MedImgAILib.inference.input_matching import suggest_inputs
-        from MedImgAILib.models import load_catalog
+        from MedImgAILib.models import load_catalog, load_model
 
-        from MedImgAILib.models import load_model
-
-        if load_catalog().get(modelId) is None:
+        entry = load_catalog().get(model)
+        if entry is None and not os.path.exists(model):
             return {}
-        spec = load_model(modelId).spec
+        if entry is not None and not entry.is_bundled and not self.isCached(entry):
+            return {}  # reading its inputs would download it; the suggestion waits for Apply
+        spec = load_model(model).spec
         volumes = {}
         for index in range(scene.GetNumberOfNodesByClass("vtkMRMLScalarVolumeNode")):
             node = scene.GetNthNodeByClass(index, "vtkMRMLScalarVolumeNode")
@@ -148,15 +180,32 @@ class MedImgAISegmentationLogic(ScriptedLoadableModuleLogic):
             volumes[node.GetAttribute("DICOM.Modality") or node.GetName()] = node
         return suggest_inputs(spec, volumes)
 
-    def startSegmentation(self, inputNodes, modelId, device="auto", probabilities=False):
-        """Start compute() in a background thread; the caller polls the task and calls apply() when done."""
+    @staticmethod
+    def isCached(entry):
+        from MedImgAILib.models.model_resolver import cached_model_folder
+
+        return (cached_model_folder(entry) / "configs" / "metadata.json").is_file()
+
+    def poorlyOverlappingInputs(self, inputNodes, model):
+        """{secondary input: shared fraction of the field of view} for inputs probably not registered."""
+        from MedImgAILib.models import load_catalog
+
+        entry = load_catalog().get(model)
+        if entry is not None and not entry.is_bundled and not self.isCached(entry):
+            return {}  # checking needs the model's inputs; do not download it on the GUI thread
+        return self.segmentation.poorly_overlapping_inputs(inputNodes, model)
+
+    def startSegmentation(self, inputNodes, model, device="auto", probabilities=False, align=()):
+        """Start compute() in a background thread (downloads a catalog model first, verified, with progress);
+        the caller polls the task and calls apply() when done."""
         from MedImgAILib.runtime import BackgroundTask
 
         return BackgroundTask(lambda progress, cancel: self.segmentation.compute(
-            inputNodes, modelId, device=device, probabilities=probabilities, progress=progress, cancel=cancel)).start()
+            inputNodes, model, device=device, probabilities=probabilities, progress=progress, cancel=cancel,
+            align=align)).start()
 
-    def apply(self, scene, result, referenceNode):
-        return self.segmentation.apply(scene, result, referenceNode)
+    def apply(self, scene, result, referenceNode, inputNodes=None):
+        return self.segmentation.apply(scene, result, referenceNode, input_nodes=inputNodes)
 
     def process(self, inputNodes, modelId, **options):
         """The whole run in one call (console and self-test): compute, then apply to slicer.mrmlScene."""

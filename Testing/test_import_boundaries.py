@@ -51,3 +51,16 @@ def test_the_logic_layer_never_reaches_for_slicers_application_globals():
     offenders = [str(p.relative_to(REPOSITORY)) for p in (REPOSITORY / "MedImgAI" / "MedImgAILogic").rglob("*.py")
                  if forbidden.search(p.read_text())]
     assert offenders == []
+
+
+def test_what_the_panels_need_before_dependencies_are_installed_imports_without_them():
+    """In a fresh Slicer, the panels open and the dependency check runs before torch or MONAI exist."""
+    code = (
+        "import sys\n"
+        "for name in ('torch', 'monai', 'pydicom', 'scipy', 'jsonschema'): sys.modules[name] = None\n"
+        "from MedImgAILib.runtime.dependencies import missing_requirements\n"
+        "from MedImgAILib.runtime import BackgroundTask, CancelToken\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPOSITORY, timeout=120)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr

@@ -17,6 +17,7 @@ from MedImgAILib.models import LoadedModel, load_model
 from MedImgAILib.runtime import CancelToken, ProgressCallback, no_progress
 from MedImgAILogic.node_geometry import describe_node
 from MedImgAILogic.scene_transaction import scene_transaction
+from MedImgAILogic.color_legend import add_color_legend
 from MedImgAILogic.segmentation_logic import PROVENANCE_ATTRIBUTE
 from MedImgAILogic.slice_views import show_in_slice_views
 from MedImgAILogic.subject_hierarchy import place_beside
@@ -79,6 +80,7 @@ class ExplainLogic:
                 node.SetAttribute("MedImgAI.Explanation", json.dumps({"method": result.method, "map": map_name,
                                                                       "target_label": result.target_label}))
                 self._style(node, image, uncertainty=result.method in ("tta", "mcdropout"))
+                add_color_legend(scene, node, map_name)
                 place_beside(scene, node, reference_node)
                 map_nodes.append(node)
             table = add_table_node(scene, f"{name} table", _table_rows(result))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["show_in_slice_views"]
+__all__ = ["set_foreground_opacity", "show_alone", "show_in_slice_views"]
 
 
 def show_in_slice_views(scene, background_node, foreground_node, opacity: float) -> None:
@@ -12,3 +12,17 @@ def show_in_slice_views(scene, background_node, foreground_node, opacity: float)
         composite.SetBackgroundVolumeID(background_node.GetID())
         composite.SetForegroundVolumeID(foreground_node.GetID())
         composite.SetForegroundOpacity(opacity)
+
+
+def set_foreground_opacity(scene, opacity: float) -> None:
+    """The fused view's foreground opacity, in every slice view (the Registration panel's slider)."""
+    for index in range(scene.GetNumberOfNodesByClass("vtkMRMLSliceCompositeNode")):
+        scene.GetNthNodeByClass(index, "vtkMRMLSliceCompositeNode").SetForegroundOpacity(opacity)
+
+
+def show_alone(scene, background_node) -> None:
+    """Only background_node in every slice view (a checkerboard or difference volume, for instance)."""
+    for index in range(scene.GetNumberOfNodesByClass("vtkMRMLSliceCompositeNode")):
+        composite = scene.GetNthNodeByClass(index, "vtkMRMLSliceCompositeNode")
+        composite.SetBackgroundVolumeID(background_node.GetID())
+        composite.SetForegroundVolumeID(None)

@@ -1,5 +1,7 @@
 """Qt helpers shared by the MedImgAI module widgets (widget layer: runs only inside Slicer)."""
 
+from MedImgAIWidgets.dependency_installer import ensureDependencies
+from MedImgAIWidgets.lazy_logic import lazyLogic
 from MedImgAIWidgets.task_panel import TaskPanelWidget
 
-__all__ = ["TaskPanelWidget"]
+__all__ = ["TaskPanelWidget", "ensureDependencies", "lazyLogic"]

@@ -1,7 +1,9 @@
 """The behaviour every MedImgAI panel shares: a parameter node bound to its .ui, and one background task.
 
-While a task runs, Apply reads Cancel, a Qt timer polls the task's progress into the progress bar and status
-line, and when it ends the result is handed to the subclass on the main thread (errors go to a dialog).
+On first use (the panel opens, or Apply while they are missing) the Python dependencies are checked and
+offered for installation. While a task runs, Apply reads Cancel, a Qt timer polls the task's progress into the
+progress bar and status line, and when it ends the result is handed to the subclass on the main thread (errors
+go to a dialog).
 Subclasses set UI_FILE and FAILURE_MESSAGE and implement createLogic(), startTask() and onTaskFinished().
 """
 
@@ -9,6 +11,8 @@ import qt
 import slicer
 from slicer.ScriptedLoadableModule import ScriptedLoadableModuleWidget
 from slicer.util import VTKObservationMixin
+
+from MedImgAIWidgets.dependency_installer import ensureDependencies
 
 __all__ = ["TaskPanelWidget"]
 
@@ -25,6 +29,7 @@ class TaskPanelWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self._parameterNode = None
         self._parameterNodeGuiTag = None
         self._task = None
+        self._panelReady = False  # setupPanel() ran: the dependencies are installed
         self._timer = qt.QTimer()
         self._timer.setInterval(self.POLL_MS)
         self._timer.connect("timeout()", self._pollTask)
@@ -34,7 +39,8 @@ class TaskPanelWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         raise NotImplementedError
 
     def setupPanel(self):
-        """Fill combo boxes and connect the panel's own buttons (after the .ui is loaded)."""
+        """Fill combo boxes and connect the panel's own buttons (after the .ui is loaded and the dependencies
+        are installed: this may import torch and MONAI)."""
 
     def startTask(self):
         """Return a started MedImgAILib.runtime.BackgroundTask for the current parameters."""
@@ -58,8 +64,20 @@ class TaskPanelWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.addObserver(slicer.mrmlScene, slicer.mrmlScene.StartCloseEvent, self.onSceneStartClose)
         self.addObserver(slicer.mrmlScene, slicer.mrmlScene.EndCloseEvent, self.onSceneEndClose)
         self.ui.applyButton.connect("clicked(bool)", self.onApplyButton)
-        self.setupPanel()
+        self._preparePanel()
         self.initializeParameterNode()
+
+    def _preparePanel(self):
+        """First use: check the dependencies (offering to install them), then set up the panel once."""
+        if self._panelReady:
+            return True
+        with slicer.util.tryWithErrorDisplay("Installing MedImgAI's dependencies failed."):
+            if ensureDependencies():
+                self.setupPanel()
+                self._panelReady = True
+        if not self._panelReady:
+            self.ui.statusLabel.text = "MedImgAI's Python dependencies are missing: press Apply to install them."
+        return self._panelReady
 
     def cleanup(self):
         self._timer.stop()
@@ -91,12 +109,17 @@ class TaskPanelWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self._parameterNode = parameterNode
         if self._parameterNode:
             self._parameterNodeGuiTag = self._parameterNode.connectGui(self.ui)
-            self.onParameterNodeSet()
+            if self._panelReady:
+                self.onParameterNodeSet()
 
     def onApplyButton(self):
         if self._task is not None:  # Apply reads Cancel while a task runs
             self._task.cancel()
             self.ui.statusLabel.text = "Cancelling..."
+            return
+        if not self._panelReady:
+            if self._preparePanel() and self._parameterNode:
+                self.onParameterNodeSet()
             return
         with slicer.util.tryWithErrorDisplay(self.FAILURE_MESSAGE, waitCursor=True):
             self._task = self.startTask()

@@ -45,7 +45,12 @@ def test_explaining_a_segment_adds_aligned_maps_and_a_table(a_scene, the_sample_
 
 def test_an_uncertainty_map_gets_its_own_colours(a_scene, the_sample_nodes, the_shipped_model):
     outcome = ExplainLogic().explain(a_scene, the_sample_nodes, the_shipped_model, "tta", samples=2)
-    assert outcome.map_nodes[0].GetDisplayNode().GetColorNodeID() == "vtkMRMLColorTableNodeFileViridis.txt"
+    node = outcome.map_nodes[0]
+    assert node.GetDisplayNode().GetColorNodeID() == "vtkMRMLColorTableNodeFileViridis.txt"
+    legends = [node.GetNthDisplayNode(i) for i in range(node.GetNumberOfDisplayNodes())
+               if node.GetNthDisplayNode(i).IsA("vtkMRMLColorLegendDisplayNode")]
+    assert len(legends) == 1 and legends[0].GetVisibility()
+    assert legends[0].GetPrimaryDisplayNode() is node.GetDisplayNode() and legends[0].GetTitleText() == "tta entropy"
     table = outcome.table_node.GetTable()
     assert any(table.GetValue(r, 0).ToString().startswith("confidence region 1") for r in range(table.GetNumberOfRows()))
 
