@@ -82,6 +82,7 @@ class MedImgAIExplainWidget(TaskPanelWidget):
     def onTaskFinished(self, result):
         outcome = self.logic.apply(result, next(iter(self._inputs.values())))
         self._parameterNode.outputTable = outcome.table_node
+        self.ui.resultTableView.setMRMLTableNode(outcome.table_node)
         self._points = result.table.get("most_uncertain_points_lps", [])
         self.ui.nextUncertainButton.enabled = bool(self._points)
         return f"{result.method} done in {result.runtime_s:.1f} s"

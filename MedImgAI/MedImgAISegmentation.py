@@ -7,6 +7,7 @@ the scene is changed on the main thread, and only when the run succeeds.
 import os
 import pathlib
 
+import qt
 import slicer
 from slicer.parameterNodeWrapper import parameterNodeWrapper
 from slicer.ScriptedLoadableModule import (
@@ -118,8 +119,9 @@ class MedImgAISegmentationWidget(TaskPanelWidget):
         outcome = self.logic.apply(slicer.mrmlScene, result, self._reference, self._nodes)
         self._parameterNode.outputSegmentation = outcome.segmentation_node
         registered = "".join(f" Registered {name} to the reference ({a.preset})." for name, a in result.alignments.items())
-        return (f"Done in {result.provenance['runtime_s']:.1f} s on {result.provenance['device']}.{registered} "
-                f"Model card: {self.logic.modelCardPath(self._model())}")
+        card = self.logic.modelCardPath(self._model())
+        link = f'<a href="{qt.QUrl.fromLocalFile(card).toString()}">model card</a>' if os.path.isfile(card) else card
+        return f"Done in {result.provenance['runtime_s']:.1f} s on {result.provenance['device']}.{registered} {link}"
 
 
 class MedImgAISegmentationLogic(ScriptedLoadableModuleLogic):
@@ -156,10 +158,15 @@ class MedImgAISegmentationLogic(ScriptedLoadableModuleLogic):
         from MedImgAILib.models import load_catalog
         from MedImgAILib.models.catalog import resources_folder
 
+        from MedImgAILib.models.model_resolver import cached_model_folder
+
         entry = load_catalog().get(model)
-        if entry is None or not entry.is_bundled:
-            return "(see the model folder)"
-        return os.path.join(str(resources_folder()), entry.bundled, "docs", "README.md")
+        if entry is None:
+            folder = model if os.path.isdir(model) else os.path.dirname(model)
+        else:
+            folder = os.path.join(str(resources_folder()), entry.bundled) if entry.is_bundled else str(cached_model_folder(entry))
+        card = os.path.join(folder, "docs", "README.md")
+        return card if os.path.isfile(card) else "(no model card in the model folder)"
 
     def suggestInputs(self, model, scene):
         """{input name: volume node}, matched by node name and DICOM modality attribute."""
