@@ -12,14 +12,9 @@ from slicer.ScriptedLoadableModule import (
     ScriptedLoadableModuleTest,
 )
 
-from MedImgAIWidgets import TaskPanelWidget, lazyLogic
+from MedImgAIWidgets import DATA_CITATION, TaskPanelWidget, lazyLogic
 from slicer import vtkMRMLMarkupsFiducialNode, vtkMRMLScalarVolumeNode, vtkMRMLSegmentationNode, vtkMRMLTransformNode
 
-DATA_CITATION = (
-    "Sample data: IBSI soft-tissue-sarcoma set derived from the TCIA Soft-tissue-Sarcoma collection "
-    "(Vallieres et al. 2015, DOI 10.7937/K9/TCIA.2015.7GO2GSKS; Clark et al. 2013, DOI 10.1007/s10278-013-9622-7), "
-    "CC BY 3.0."
-)
 
 
 class MedImgAIRegistration(ScriptedLoadableModule):

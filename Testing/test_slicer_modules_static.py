@@ -57,7 +57,8 @@ def test_module_compiles_and_has_slicers_classes(path):
     assert {base.id for base in widget.bases if isinstance(base, ast.Name)} & {"TaskPanelWidget",
                                                                                 "ScriptedLoadableModuleWidget"}
     assert 'self.parent.categories = ["MedImgAI"]' in source
-    assert "DOI 10.7937/K9/TCIA.2015.7GO2GSKS" in source  # help text cites the training data
+    assert "+ DATA_CITATION" in source  # help text and acknowledgement cite the training data
+    assert "DOI 10.7937/K9/TCIA.2015.7GO2GSKS" in (MODULES_FOLDER / "MedImgAIWidgets" / "data_citation.py").read_text()
 
 
 @pytest.mark.parametrize("path", MODULE_FILES, ids=module_ids())

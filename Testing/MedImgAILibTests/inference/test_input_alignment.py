@@ -10,25 +10,8 @@ from MedImgAILib.errors import InputError
 from MedImgAILib.inference import Segmenter
 from MedImgAILib.inference.input_alignment import poorly_overlapping_inputs
 from MedImgAILib.inference.model_input import prepare_model_input
-from MedImgAILib.io import read_image
 from MedImgAILib.metrics import dice
-from MedImgAILib.models import load_model
 from MedImgAILib.registration.known_displacement import displace_image
-
-MODEL_ID = "sts-gtv-ct-pet-mr"
-
-
-@pytest.fixture(scope="module")
-def the_shipped_model():
-    return load_model(MODEL_ID)
-
-
-@pytest.fixture
-def the_sample_case(an_sts_nifti_case):
-    images = {name: read_image(an_sts_nifti_case / f"{prefix}_image.nii.gz")
-              for name, prefix in (("CT", "CT"), ("PET", "PET"), ("MR", "MR_T1"))}
-    return images, read_image(an_sts_nifti_case / "CT_mask.nii.gz")
-
 
 def _tumour_centre(mask: sitk.Image) -> tuple[float, float, float]:
     statistics = sitk.LabelShapeStatisticsImageFilter()

@@ -10,25 +10,11 @@ import SimpleITK as sitk
 
 from MedImgAILib.errors import CancelledError
 from MedImgAILib.inference import Segmenter
-from MedImgAILib.io import read_image
 from MedImgAILib.metrics import dice
-from MedImgAILib.models import load_model
 from MedImgAILib.models.catalog import resources_folder
 from MedImgAILib.runtime import CancelToken
 
 MODEL_ID = "sts-gtv-ct-pet-mr"
-
-
-@pytest.fixture(scope="module")
-def the_shipped_model():
-    return load_model(MODEL_ID)
-
-
-@pytest.fixture
-def the_sample_case(an_sts_nifti_case):
-    images = {name: read_image(an_sts_nifti_case / f"{prefix}_image.nii.gz")
-              for name, prefix in (("CT", "CT"), ("PET", "PET"), ("MR", "MR_T1"))}
-    return images, read_image(an_sts_nifti_case / "CT_mask.nii.gz")
 
 
 def test_the_labelmap_lies_on_the_reference_grid_and_reproduces_the_cards_dice(the_shipped_model, the_sample_case):
