@@ -140,6 +140,8 @@ class MedImgAIRegistrationTest(ScriptedLoadableModuleTest):
     def runTest(self):
         self.setUp()
         self.test_pet_onto_ct_gives_a_transform_and_a_report()
+        self.setUp()
+        self.test_display_volumes_and_decision_fusion()
 
     def test_pet_onto_ct_gives_a_transform_and_a_report(self):
         from MedImgAILib.sample_case import find_case
@@ -152,3 +154,23 @@ class MedImgAIRegistrationTest(ScriptedLoadableModuleTest):
         self.assertIs(pet.GetParentTransformNode(), outcome.transform_node)
         self.assertLess(outcome.result.report.metric_after, outcome.result.report.metric_before)
         self.delayDisplay("Registration of the sample case passed")
+
+    def test_display_volumes_and_decision_fusion(self):
+        from MedImgAILib.sample_case import find_case
+
+        case = find_case()
+        ct = slicer.util.loadVolume(str(case.images["CT"]))
+        mr = slicer.util.loadVolume(str(case.images["MR_T1"]))
+        logic = MedImgAIRegistrationLogic()
+        board = logic.addDisplayVolume("checkerboard", ct, mr)
+        self.assertEqual(board.GetImageData().GetDimensions(), ct.GetImageData().GetDimensions())
+        segmentations = []
+        for name in ("CT", "MR_T1", "PET"):  # the case's three GTV masks, one per modality grid
+            labelmap = slicer.util.loadLabelVolume(str(case.masks[name]))
+            segmentation = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLSegmentationNode", f"GTV {name}")
+            slicer.modules.segmentations.logic().ImportLabelmapToSegmentationNode(labelmap, segmentation)
+            segmentations.append(segmentation)
+        outcome = logic.fuseSegmentations(segmentations, "staple", ct)
+        self.assertEqual(outcome.segmentation_node.GetSegmentation().GetNumberOfSegments(), 1)
+        self.assertGreater(slicer.util.arrayFromVolume(outcome.agreement_node).max(), 0.99)
+        self.delayDisplay("Display volumes and decision fusion passed")

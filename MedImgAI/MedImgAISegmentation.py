@@ -223,6 +223,8 @@ class MedImgAISegmentationTest(ScriptedLoadableModuleTest):
     def runTest(self):
         self.setUp()
         self.test_segmenting_the_sample_case_gives_a_named_tumour_segment()
+        self.setUp()
+        self.test_a_pet_from_another_frame_is_registered_first()
 
     def test_segmenting_the_sample_case_gives_a_named_tumour_segment(self):
         from MedImgAILib.sample_case import find_case
@@ -236,3 +238,18 @@ class MedImgAISegmentationTest(ScriptedLoadableModuleTest):
         self.assertEqual(segment.GetName(), "Gross tumour volume")
         self.assertGreater(outcome.result.provenance["runtime_s"], 0)
         self.delayDisplay("Segmentation of the sample case passed")
+
+    def test_a_pet_from_another_frame_is_registered_first(self):
+        from MedImgAILib.sample_case import find_case
+
+        case = find_case()
+        nodes = {name: slicer.util.loadVolume(str(case.images[key])) for name, key in
+                 (("CT", "CT"), ("PET", "PET"), ("MR", "MR_T1"))}
+        origin = nodes["PET"].GetOrigin()
+        nodes["PET"].SetOrigin(origin[0] + 150.0, origin[1], origin[2] - 200.0)  # as if from another session
+        logic = MedImgAISegmentationLogic()
+        self.assertIn("PET", logic.poorlyOverlappingInputs(nodes, "sts-gtv-ct-pet-mr"))
+        outcome = logic.process(nodes, "sts-gtv-ct-pet-mr", align=["PET"])
+        self.assertIs(nodes["PET"].GetParentTransformNode(), outcome.transform_nodes["PET"])
+        self.assertEqual(logic.poorlyOverlappingInputs(nodes, "sts-gtv-ct-pet-mr"), {})
+        self.delayDisplay("Registering an input first passed")
