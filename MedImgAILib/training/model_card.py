@@ -40,6 +40,14 @@ def _comparison_statement(own_id: str, evaluation: Mapping, comparisons: Mapping
             f"{abs(difference):.3f} is within noise, so this data does not show that adding CT and MR to PET helps.")
 
 
+def _hardest_case(evaluations: Mapping[str, Mapping]) -> str:
+    patients = list(VALIDATION_PATIENTS)
+    worst = {name: min(patients, key=lambda p: e["per_patient"].get(p, 1.0)) for name, e in evaluations.items()}
+    hardest = min(patients, key=lambda p: sum(e["per_patient"].get(p, 1.0) for e in evaluations.values()))
+    everywhere = all(patient == hardest for patient in worst.values())
+    return f"{hardest} is the hardest case{' for every variant' if everywhere and len(worst) > 1 else ''}."
+
+
 def render_model_card(recipe: Recipe, evaluation: Mapping, comparisons: Mapping[str, Mapping], history: Mapping,
                       training_minutes: float, command: str) -> str:
     inputs = " + ".join(recipe.inputs)
@@ -82,7 +90,8 @@ centres), {recipe.batch_patients} patients per batch; augmentation: random rotat
 {recipe.rotate_degrees[0]:g}/{recipe.rotate_degrees[1]:g}/{recipe.rotate_degrees[2]:g} degrees about x/y/z) and scaling ({recipe.scale_range:.0%}) of a 25 % larger crop, flips on all
 axes, intensity scale/shift 10 %; Dice + cross-entropy
 loss; AdamW (lr {recipe.learning_rate}, weight decay {recipe.weight_decay}) with cosine decay over {history.get('iterations', recipe.iterations)} iterations;
-seed {recipe.seed}. Trained on a 2-core CPU in {training_minutes:.0f} minutes (sharing the cores with other work; about 15 minutes alone) with:
+seed {recipe.seed}. Trained in {training_minutes:.0f} minutes of wall-clock time on a 2-core CPU shared with other work
+(the variants trained side by side) with:
 
     {command}
 
@@ -93,7 +102,7 @@ Validation Dice on the model grid during training (iteration: mean): {curve or "
 
 {_comparison_statement(recipe.model_id, evaluation, comparisons)}
 The target set for this model was a mean validation Dice of at least 0.80; it is {"met" if evaluation["mean"] >= 0.8 else "not met"}
-({evaluation["mean"]:.3f}). STS_019, a small tumour, is the hardest case for every variant.
+({evaluation["mean"]:.3f}). {_hardest_case(all_rows)}
 
 Reproduce the first row with `medimgai segment --model {recipe.model_id} --input CT=... --input PET=... --input MR=...`
 on each validation patient, or all at once with `medimgai train --evaluate-only` (see the README).
