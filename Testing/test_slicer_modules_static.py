@@ -82,3 +82,19 @@ def test_cmake_ships_the_module_with_its_icon_and_ui(path):
     assert path.stem in names
     assert "Resources/Icons/${MODULE_NAME}.png" in cmake and "Resources/UI/${MODULE_NAME}.ui" in cmake
     assert (MODULES_FOLDER / "Resources" / "Icons" / f"{path.stem}.png").is_file()
+
+
+@pytest.mark.parametrize("path", MODULE_FILES, ids=module_ids())
+def test_every_slicer_or_ctk_widget_in_the_ui_is_declared_for_designer(path):
+    """uic/loadUI needs a <customwidget> entry (class, base, header) for every widget class Qt does not know."""
+    root = ElementTree.parse(MODULES_FOLDER / "Resources" / "UI" / f"{path.stem}.ui").getroot()
+    used = {widget.get("class") for widget in root.iter("widget")}
+    declared = {custom.findtext("class") for custom in root.iter("customwidget")}
+    custom = {name for name in used if name.startswith(("qMRML", "qSlicer", "ctk"))}
+    assert custom <= declared, f"undeclared: {sorted(custom - declared)}"
+    for entry in root.iter("customwidget"):
+        assert entry.findtext("header") == f"{entry.findtext('class')}.h" and entry.findtext("extends")
+    connected = {c.findtext("receiver") for c in root.iter("connection")}
+    mrml_widgets = {w.get("name") for w in root.iter("widget") if w.get("class", "").startswith("qMRML")
+                    and w.get("class") != "qMRMLWidget"}
+    assert mrml_widgets <= connected, f"never given the scene: {sorted(mrml_widgets - connected)}"
