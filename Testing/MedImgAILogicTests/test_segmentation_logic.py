@@ -140,3 +140,39 @@ def test_registering_an_input_that_already_has_a_parent_transform_is_refused_unt
         SegmentationLogic().segment(a_scene, the_sample_nodes, the_shipped_model, align=["PET"])
     assert a_scene.GetNumberOfNodes() == before
     assert the_sample_nodes["PET"].GetParentTransformNode() is a_rigid_transform_node
+
+
+def test_a_catalog_model_is_downloaded_verified_and_run_with_progress_on_the_worker_side(
+        a_scene, the_sample_nodes, tmp_path):
+    """What the panel's background task does for a model that is not cached yet (served from 127.0.0.1)."""
+    import functools
+    import hashlib
+    import zipfile
+
+    from range_http_server import serve_folder
+    from tiny_models import write_tiny_bundle
+
+    bundle = write_tiny_bundle(tmp_path / "tiny")
+    archive = tmp_path / "served" / "tiny-0.1.0.zip"
+    archive.parent.mkdir()
+    with zipfile.ZipFile(archive, "w") as handle:
+        for path in sorted(bundle.rglob("*")):
+            handle.write(path, path.relative_to(bundle))
+    data = archive.read_bytes()
+    reports = []
+    with serve_folder(archive.parent) as (base_url, requests):
+        catalog = tmp_path / "catalog.json"
+        catalog.write_text(json.dumps({"models": [{
+            "id": "tiny-ct-pet", "version": "0.1.0", "title": "tiny", "inputs": ["CT", "PET"], "labels": ["GTV"],
+            "license": "test", "url": f"{base_url}/{archive.name}", "sha256": hashlib.sha256(data).hexdigest(),
+            "size_bytes": len(data)}]}))
+        logic = SegmentationLogic(functools.partial(load_model, catalog_path=str(catalog), cache=tmp_path / "cache"))
+        inputs = {"CT": the_sample_nodes["CT"], "PET": the_sample_nodes["PET"]}
+        before = a_scene.GetNumberOfNodes()
+        result = logic.compute(inputs, "tiny-ct-pet", device="cpu", progress=reports.append)
+        assert a_scene.GetNumberOfNodes() == before  # compute() never touches the scene
+    assert any(r.stage.startswith("downloading tiny-ct-pet") for r in reports) and len(requests) == 1
+    assert result.provenance["model_id"] == "tiny-ct-pet"
+    assert (tmp_path / "cache" / "tiny-ct-pet-0.1.0" / "configs" / "metadata.json").is_file()
+    outcome = logic.apply(a_scene, result, the_sample_nodes["CT"])
+    assert outcome.segmentation_node.GetSegmentation().GetNumberOfSegments() == 1
