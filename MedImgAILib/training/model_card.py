@@ -40,6 +40,14 @@ def _comparison_statement(own_id: str, evaluation: Mapping, comparisons: Mapping
             f"{abs(difference):.3f} is within noise, so this data does not show that adding CT and MR to PET helps.")
 
 
+def _spatial_augmentation(recipe: Recipe) -> str:
+    if not recipe.spatial_augmentation:
+        return ""
+    x, y, z = recipe.rotate_degrees
+    return (f"random rotation (up to {x:g}/{y:g}/{z:g} degrees about x/y/z) and scaling ({recipe.scale_range:.0%}) "
+            "of a 25 % larger crop, ")
+
+
 def _hardest_case(evaluations: Mapping[str, Mapping]) -> str:
     patients = list(VALIDATION_PATIENTS)
     worst = {name: min(patients, key=lambda p: e["per_patient"].get(p, 1.0)) for name, e in evaluations.items()}
@@ -85,10 +93,9 @@ optimistically selected.
 
 ## Training recipe (identical for every variant)
 MONAI residual 3D U-Net (channels 16-32-64-128, 2 residual units, instance norm, dropout 0.1); patches
-{recipe.patch_size[0]}x{recipe.patch_size[1]}x{recipe.patch_size[2]} voxels ({recipe.samples_per_patient} per patient, 2:1 tumour:background
-centres), {recipe.batch_patients} patients per batch; augmentation: random rotation (up to
-{recipe.rotate_degrees[0]:g}/{recipe.rotate_degrees[1]:g}/{recipe.rotate_degrees[2]:g} degrees about x/y/z) and scaling ({recipe.scale_range:.0%}) of a 25 % larger crop, flips on all
-axes, intensity scale/shift 10 %; Dice + cross-entropy
+{recipe.patch_size[0]}x{recipe.patch_size[1]}x{recipe.patch_size[2]} voxels ({recipe.samples_per_patient} per patient, {recipe.tumour_to_background_centres[0]}:{recipe.tumour_to_background_centres[1]} tumour:background
+centres), {recipe.batch_patients} patients per batch; augmentation: {_spatial_augmentation(recipe)}flips on all axes, intensity
+scale/shift 10 %; Dice + cross-entropy
 loss; AdamW (lr {recipe.learning_rate}, weight decay {recipe.weight_decay}) with cosine decay over {history.get('iterations', recipe.iterations)} iterations;
 seed {recipe.seed}. Trained in {training_minutes:.0f} minutes of wall-clock time on a 2-core CPU shared with other work
 (the variants trained side by side) with:

@@ -42,16 +42,22 @@ class Recipe:
     target_spacing_mm: tuple[float, float, float] = (2.0, 2.0, 3.27)
     patch_size: tuple[int, int, int] = (64, 64, 32)
     overlap: float = 0.5
-    iterations: int = 4000
+    iterations: int = 3000
     batch_patients: int = 2
     samples_per_patient: int = 2
     learning_rate: float = 2e-3
     weight_decay: float = 1e-5
     validate_every: int = 250
-    # Spatial augmentation: rotation (degrees about the i, j, k axes) and isotropic scale range; patches are
-    # cropped 25 % larger first so rotated patches are filled with image, not padding.
-    rotate_degrees: tuple[float, float, float] = (5.0, 5.0, 15.0)
-    scale_range: float = 0.1
+    # Patch centres: tumour versus background voxels, in this ratio.
+    tumour_to_background_centres: tuple[int, int] = (2, 1)
+    # Optional spatial augmentation: rotation (degrees about the i, j, k axes) and isotropic scale range;
+    # patches are then cropped 25 % larger first so rotated patches are filled with image, not padding.
+    rotate_degrees: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    scale_range: float = 0.0
+
+    @property
+    def spatial_augmentation(self) -> bool:
+        return any(self.rotate_degrees) or self.scale_range > 0
     seed: int = 20261121
 
     @property

@@ -42,14 +42,19 @@ def _seed(seed: int) -> None:
 
 def _augmentation(recipe: Recipe) -> Compose:
     keys = ("image", "label")
-    larger_crop = tuple(int(round(size * 1.25)) for size in recipe.patch_size)
+    tumour, background = recipe.tumour_to_background_centres
+    spatial = []
+    crop = recipe.patch_size
+    if recipe.spatial_augmentation:
+        crop = tuple(int(round(size * 1.25)) for size in recipe.patch_size)
+        spatial = [RandAffined(keys, spatial_size=recipe.patch_size, prob=0.8,
+                               rotate_range=tuple(np.deg2rad(d) for d in recipe.rotate_degrees),
+                               scale_range=(recipe.scale_range,) * 3, mode=("bilinear", "nearest"),
+                               padding_mode=("border", "zeros"))]
     return Compose([
-        RandCropByPosNegLabeld(keys, "label", larger_crop, pos=2, neg=1,
+        RandCropByPosNegLabeld(keys, "label", crop, pos=tumour, neg=background,
                                num_samples=recipe.samples_per_patient, allow_smaller=True),
-        RandAffined(keys, spatial_size=recipe.patch_size, prob=0.8,
-                    rotate_range=tuple(np.deg2rad(d) for d in recipe.rotate_degrees),
-                    scale_range=(recipe.scale_range,) * 3, mode=("bilinear", "nearest"),
-                    padding_mode=("border", "zeros")),
+        *spatial,
         RandFlipd(keys, prob=0.5, spatial_axis=0),
         RandFlipd(keys, prob=0.5, spatial_axis=1),
         RandFlipd(keys, prob=0.5, spatial_axis=2),
