@@ -15,6 +15,8 @@ def read_scene_bundle(path: Path, cache_folder: Path):
     io_manager = slicer.vtkDataIOManager()
     io_manager.SetCacheManager(cache)
     scene = slicer.vtkMRMLScene()
+    # In Slicer the Colors module registers the color legend node class; a bare slicer-core scene needs it too.
+    scene.RegisterNodeClass(slicer.vtkMRMLColorLegendDisplayNode())
     scene.SetDataIOManager(io_manager)
     scene.SetCacheManager(cache)
     if not scene.ReadFromMRB(str(path)):

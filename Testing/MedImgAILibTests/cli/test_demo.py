@@ -37,7 +37,9 @@ def test_demo_prints_the_geometry_and_writes_a_scene_bundle_with_volumes_and_mas
     assert re.search(r"explained with modality-attribution in [0-9.]+ s; CT [0-9]+ %, PET [0-9]+ %, MR [0-9]+ %",
                      result.stdout)
     assert scene.GetFirstNodeByName("GTV gradcam") is not None
-    assert scene.GetFirstNodeByName("GTV tta tta entropy") is not None
+    entropy = scene.GetFirstNodeByName("GTV tta tta entropy")
+    legends = [entropy.GetNthDisplayNode(i) for i in range(entropy.GetNumberOfDisplayNodes())]
+    assert any(node.IsA("vtkMRMLColorLegendDisplayNode") for node in legends)  # the legend survives the bundle
     for modality in ("MR_T1", "PET"):
         assert re.search(rf"registered {modality} .* back to CT with \S+: error at the tumour [0-9.]+ mm", result.stdout)
         moved = scene.GetFirstNodeByName(f"{modality} displaced")
