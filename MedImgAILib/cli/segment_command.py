@@ -73,7 +73,7 @@ def _inputs_to_register(requested: list[str] | None, spec, images) -> list[str]:
 
     check_inputs(spec, images)
     for name, fraction in poorly_overlapping_inputs(spec, images).items():
-        print(f"medimgai: warning: {name} covers only {fraction:.0%} of {spec.input_names[0]}'s field of view; "
+        print(f"medimgai: warning: {name} and {spec.input_names[0]} share only {fraction:.0%} of their fields of view; "
               f"if it is not co-registered, add --register-inputs {name}", file=sys.stderr)
     return []
 

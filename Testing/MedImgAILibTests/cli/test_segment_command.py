@@ -39,7 +39,7 @@ def test_an_input_from_another_frame_is_warned_about_and_registered_on_request(t
               "--input", f"MR={case / 'MR_T1_image.nii.gz'}", "--device", "cpu"]
     warned = medimgai("segment", "--model", "sts-gtv-ct-pet-mr", *inputs, "--output", tmp_path / "a.nii.gz")
     assert warned.returncode == 0, warned.stderr
-    assert "warning: PET covers only" in warned.stderr and "add --register-inputs PET" in warned.stderr
+    assert "warning: PET and CT share only" in warned.stderr and "add --register-inputs PET" in warned.stderr
     registered = medimgai("segment", "--model", "sts-gtv-ct-pet-mr", *inputs, "--register-inputs", "PET",
                           "--output", tmp_path / "b.nii.gz", "--report", tmp_path / "report.json")
     assert registered.returncode == 0, registered.stderr
