@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pydicom
@@ -15,6 +15,9 @@ from MedImgAILib.errors import InputError
 __all__ = ["DicomSeriesSummary", "NON_IMAGE_SOP_CLASSES", "scan_dicom_folder"]
 
 #: Storage classes that carry no volume image even when they hold pixel-like data.
+#: Elements larger than this (pixel data) are read from the file only when used.
+DEFER_SIZE = "64 KB"
+
 NON_IMAGE_SOP_CLASSES = {
     "1.2.840.10008.5.1.4.1.1.481.3": "RT Structure Set",
     "1.2.840.10008.5.1.4.1.1.481.5": "RT Plan",
@@ -43,6 +46,9 @@ class DicomSeriesSummary:
     description: str
     sop_class_uid: str
     files: tuple[Path, ...]
+    # The parsed files, pixel data deferred (read from the file when first used), so reading the series
+    # does not parse every header a second time.
+    datasets: tuple[pydicom.Dataset, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def is_image(self) -> bool:
@@ -65,7 +71,7 @@ def scan_dicom_folder(folder: str | os.PathLike) -> list[DicomSeriesSummary]:
     groups: dict[str, list[tuple[Path, pydicom.Dataset]]] = defaultdict(list)
     for path in _candidate_files(folder):
         try:
-            header = pydicom.dcmread(path, stop_before_pixels=True)
+            header = pydicom.dcmread(path, defer_size=DEFER_SIZE)
         except (InvalidDicomError, OSError, EOFError, ValueError):
             continue
         series_uid = str(header.get("SeriesInstanceUID", "") or "")
@@ -82,6 +88,7 @@ def scan_dicom_folder(folder: str | os.PathLike) -> list[DicomSeriesSummary]:
                 description=str(first.get("SeriesDescription", "") or ""),
                 sop_class_uid=str(first.get("SOPClassUID", "") or ""),
                 files=tuple(path for path, _ in members),
+                datasets=tuple(dataset for _, dataset in members),
             )
         )
     return sorted(summaries, key=lambda s: (not s.is_image, s.modality, s.series_uid))

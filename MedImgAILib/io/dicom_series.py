@@ -79,8 +79,9 @@ def _read_dataset(path: Path) -> pydicom.Dataset:
         raise InputError(path, f"cannot be read as DICOM ({error})") from None
 
 
-def _image_from_files(files: list[Path], source_name: str) -> sitk.Image:
-    datasets = {path: _read_dataset(path) for path in files}
+def _image_from_files(files: list[Path], source_name: str, parsed: tuple[pydicom.Dataset, ...] = ()) -> sitk.Image:
+    """parsed: the files' datasets when the folder scan has already read them (same order as files)."""
+    datasets = dict(zip(files, parsed)) if len(parsed) == len(files) else {path: _read_dataset(path) for path in files}
     first = next(iter(datasets.values()))
     slices = [s for path, dataset in datasets.items() for s in slices_from_dataset(dataset, path)]
     image = assemble_volume(slices, _PixelSource(datasets), source_name=source_name)
@@ -103,4 +104,4 @@ def read_dicom_series(path: str | os.PathLike, series_uid: str | None = None) ->
     series = select_series(path, scan_dicom_folder(path), series_uid)
     if not series.is_image:
         raise InputError(series.files[0], f"is not an image series ({series.describe()})")
-    return _image_from_files(list(series.files), f"{path} (series {series.series_uid})")
+    return _image_from_files(list(series.files), f"{path} (series {series.series_uid})", series.datasets)
