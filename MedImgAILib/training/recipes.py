@@ -39,7 +39,7 @@ TERMINOLOGY = {
 class Recipe:
     variant: str
     inputs: tuple[str, ...]
-    target_spacing_mm: tuple[float, float, float] = (2.0, 2.0, 3.27)
+    target_spacing_mm: tuple[float, float, float] = (1.5, 1.5, 3.27)
     patch_size: tuple[int, int, int] = (64, 64, 32)
     overlap: float = 0.5
     iterations: int = 3000

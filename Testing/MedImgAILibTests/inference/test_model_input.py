@@ -46,7 +46,7 @@ def test_two_dimensional_and_non_finite_inputs_are_refused(a_multimodal_spec, th
 def test_every_channel_lies_on_the_reference_grid_at_the_model_spacing(a_multimodal_spec, the_sample_images):
     prepared = prepare_model_input(a_multimodal_spec, the_sample_images)
     ct = the_sample_images["CT"]
-    assert prepared.grid.GetSpacing() == pytest.approx((2.0, 2.0, 3.27))
+    assert prepared.grid.GetSpacing() == pytest.approx(VARIANTS["ct-pet-mr"].target_spacing_mm)
     assert prepared.grid.GetDirection() == ct.GetDirection()
     assert prepared.array.shape == (3, *prepared.grid.GetSize())
     # Same field of view: the grids' outer corners coincide within half a model voxel.
