@@ -152,7 +152,6 @@ class MedImgAISegmentationLogic(ScriptedLoadableModuleLogic):
     def modelCardPath(model):
         from MedImgAILib.models import load_catalog
         from MedImgAILib.models.catalog import resources_folder
-
         from MedImgAILib.models.model_resolver import cached_model_folder
 
         entry = load_catalog().get(model)
@@ -168,10 +167,9 @@ class MedImgAISegmentationLogic(ScriptedLoadableModuleLogic):
         from MedImgAILib.inference.input_matching import suggest_inputs
         from MedImgAILib.models import load_catalog, load_model
 
-        entry = load_catalog().get(model)
-        if entry is None and not os.path.exists(model):
+        if load_catalog().get(model) is None and not os.path.exists(model):
             return {}
-        if entry is not None and not entry.is_bundled and not self.isCached(entry):
+        if self.needsDownload(model):
             return {}  # reading its inputs would download it; the suggestion waits for Apply
         spec = load_model(model).spec
         volumes = {}
@@ -183,17 +181,18 @@ class MedImgAISegmentationLogic(ScriptedLoadableModuleLogic):
         return suggest_inputs(spec, volumes)
 
     @staticmethod
-    def isCached(entry):
+    def needsDownload(model):
+        """True for a catalog model that is neither bundled nor cached yet (never fetched on the GUI thread)."""
+        from MedImgAILib.models import load_catalog
         from MedImgAILib.models.model_resolver import cached_model_folder
 
-        return (cached_model_folder(entry) / "configs" / "metadata.json").is_file()
+        entry = load_catalog().get(model)
+        return (entry is not None and not entry.is_bundled
+                and not (cached_model_folder(entry) / "configs" / "metadata.json").is_file())
 
     def poorlyOverlappingInputs(self, inputNodes, model):
         """{secondary input: shared fraction of the field of view} for inputs probably not registered."""
-        from MedImgAILib.models import load_catalog
-
-        entry = load_catalog().get(model)
-        if entry is not None and not entry.is_bundled and not self.isCached(entry):
+        if self.needsDownload(model):
             return {}  # checking needs the model's inputs; do not download it on the GUI thread
         return self.segmentation.poorly_overlapping_inputs(inputNodes, model)
 

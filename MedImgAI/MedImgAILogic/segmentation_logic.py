@@ -54,8 +54,8 @@ class SegmentationLogic:
         return {name: image_from_volume_node(node) for name, node in input_nodes.items()}
 
     def poorly_overlapping_inputs(self, input_nodes: Mapping[str, object], model: str | LoadedModel) -> dict[str, float]:
-        """{secondary input: covered fraction of the reference's field of view} for inputs that are probably
-        not co-registered: the panel offers to register them first (compute(..., align=[...]))."""
+        """{secondary input: shared fraction of the fields of view} for inputs that are probably not
+        co-registered: the panel offers to register them first (compute(..., align=[...]))."""
         loaded = self._loaded(model)
         images = self._images(input_nodes, loaded)
         check_inputs(loaded.spec, images)

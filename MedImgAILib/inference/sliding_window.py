@@ -8,7 +8,7 @@ from typing import Sequence
 import torch
 from monai.inferers import sliding_window_inference
 
-from MedImgAILib.runtime import CancelToken, Progress, ProgressCallback, no_progress
+from MedImgAILib.runtime import CancelToken, Progress, ProgressCallback, no_progress, scaled_progress
 
 __all__ = ["count_windows", "run_sliding_window"]
 
@@ -31,7 +31,7 @@ def run_sliding_window(network: torch.nn.Module, volume: torch.Tensor, roi: Sequ
     """Logits for volume (1, C, i, j, k); progress covers fraction_range of the caller's whole job."""
     batches = math.ceil(count_windows(volume.shape[2:], roi, overlap) / sw_batch_size)
     done = 0
-    start, end = fraction_range
+    progress = scaled_progress(progress, *fraction_range)
 
     def predictor(windows: torch.Tensor) -> torch.Tensor:
         nonlocal done
@@ -39,7 +39,7 @@ def run_sliding_window(network: torch.nn.Module, volume: torch.Tensor, roi: Sequ
             cancel.raise_if_cancelled()
         output = network(windows)
         done += 1
-        progress(Progress(start + (end - start) * min(done / batches, 1.0), f"{stage} {done}/{batches}"))
+        progress(Progress(min(done / batches, 1.0), f"{stage} {done}/{batches}"))
         return output
 
     with torch.inference_mode():

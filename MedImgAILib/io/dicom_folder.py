@@ -14,10 +14,10 @@ from MedImgAILib.errors import InputError
 
 __all__ = ["DicomSeriesSummary", "NON_IMAGE_SOP_CLASSES", "scan_dicom_folder"]
 
-#: Storage classes that carry no volume image even when they hold pixel-like data.
 #: Elements larger than this (pixel data) are read from the file only when used.
 DEFER_SIZE = "64 KB"
 
+#: Storage classes that carry no volume image even when they hold pixel-like data.
 NON_IMAGE_SOP_CLASSES = {
     "1.2.840.10008.5.1.4.1.1.481.3": "RT Structure Set",
     "1.2.840.10008.5.1.4.1.1.481.5": "RT Plan",

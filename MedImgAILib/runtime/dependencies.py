@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from importlib import metadata
 
-__all__ = ["PROTECTED", "REQUIREMENTS", "Requirement", "missing_requirements", "pip_constraints",
+__all__ = ["PROTECTED", "REQUIREMENTS", "Requirement", "installed_version", "missing_requirements", "pip_constraints",
            "protected_problems"]
 
 

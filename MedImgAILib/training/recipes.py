@@ -54,11 +54,11 @@ class Recipe:
     # patches are then cropped 25 % larger first so rotated patches are filled with image, not padding.
     rotate_degrees: tuple[float, float, float] = (0.0, 0.0, 0.0)
     scale_range: float = 0.0
+    seed: int = 20261121
 
     @property
     def spatial_augmentation(self) -> bool:
         return any(self.rotate_degrees) or self.scale_range > 0
-    seed: int = 20261121
 
     @property
     def model_id(self) -> str:
