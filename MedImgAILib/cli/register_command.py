@@ -32,10 +32,22 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--output-volume", help="the moving image resampled onto the fixed grid")
     parser.add_argument("--fixed-mask", help="restrict the metric to this region of the fixed image (same grid)")
     parser.add_argument("--moving-mask", help="restrict the metric to this region of the moving image (same grid)")
+    parser.add_argument("--fixed-structure", help="structure-guided presets: a labelmap of the structure (e.g. the "
+                                                  "tumour) on the fixed image; any grid, voxels > 0 are inside")
+    parser.add_argument("--moving-structure", help="structure-guided presets: the same structure on the moving image")
     parser.add_argument("--initialization", choices=("geometry", "moments", "none"),
                         help="override the preset's start: image centres, centres of mass, or the scanner geometry")
     parser.add_argument("--report", help="write the quality report as JSON here")
     return parser
+
+
+def _structures(fixed_path: str | None, moving_path: str | None):
+    if fixed_path is None and moving_path is None:
+        return None
+    if fixed_path is None or moving_path is None:
+        raise InputError(fixed_path or moving_path, "a structure is needed on both images: give --fixed-structure "
+                                                    "and --moving-structure")
+    return read_image(fixed_path), read_image(moving_path)
 
 
 def run(arguments: argparse.Namespace) -> int:
@@ -44,8 +56,9 @@ def run(arguments: argparse.Namespace) -> int:
     fixed, moving = read_image(arguments.fixed), read_image(arguments.moving)
     fixed_mask = read_image(arguments.fixed_mask) if arguments.fixed_mask else None
     moving_mask = read_image(arguments.moving_mask) if arguments.moving_mask else None
+    structures = _structures(arguments.fixed_structure, arguments.moving_structure)
     result = register(fixed, moving, arguments.preset, fixed_mask, moving_mask, progress=ConsoleProgress(),
-                      initialization=arguments.initialization)
+                      initialization=arguments.initialization, structures=structures)
     with atomic_output_path(arguments.output_transform) as temporary:
         sitk.WriteTransform(result.transform, str(temporary))
     if arguments.output_volume:

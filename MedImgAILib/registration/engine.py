@@ -23,6 +23,7 @@ from MedImgAILib.registration.quality import (
     target_registration_error,
 )
 from MedImgAILib.registration.stages import Stage
+from MedImgAILib.registration.structure_guidance import GuidanceImages, guidance_images, structure_dice
 from MedImgAILib.runtime import CancelToken, Progress, ProgressCallback, no_progress
 
 __all__ = ["RegistrationResult", "register"]
@@ -64,6 +65,27 @@ def _check_mask(mask: sitk.Image | None, image: sitk.Image, role: str) -> sitk.I
 def _prepared(image: sitk.Image, window: tuple[float, float] | None) -> sitk.Image:
     image = sitk.Cast(image, sitk.sitkFloat32)
     return sitk.Clamp(image, sitk.sitkFloat32, *window) if window else image
+
+
+def _guidance(preset: Preset, structures, fixed_mask, moving_mask) -> GuidanceImages | None:
+    if not preset.guided_by_structures:
+        if structures is not None:
+            raise InputError(None, f"structures guide only the structure-guided presets, not {preset.name}")
+        return None
+    if structures is None:
+        raise InputError(None, f"{preset.name} needs the same structure contoured on both images (a fixed and a "
+                               "moving structure)")
+    if fixed_mask is not None or moving_mask is not None:
+        raise InputError(None, f"{preset.name} samples around the fixed structure; it takes no masks")
+    return guidance_images(*structures)
+
+
+def _metric_value(method: sitk.ImageRegistrationMethod, fixed_f, moving_f) -> float:
+    """The metric, or NaN where too few samples overlap to compute it."""
+    try:
+        return method.MetricEvaluate(fixed_f, moving_f)
+    except RuntimeError:
+        return float("nan")
 
 
 def _initial_transform(fixed, moving, mode: str, landmarks) -> sitk.Euler3DTransform:
@@ -202,11 +224,13 @@ def _run_stage(stage: Stage, optimised: sitk.Transform, fixed_before: sitk.Trans
 def register(fixed: sitk.Image, moving: sitk.Image, preset: str | Preset = "generic-rigid",
              fixed_mask: sitk.Image | None = None, moving_mask: sitk.Image | None = None,
              landmarks: tuple[Sequence, Sequence] | None = None, progress: ProgressCallback = no_progress,
-             cancel: CancelToken | None = None, initialization: str | None = None) -> RegistrationResult:
+             cancel: CancelToken | None = None, initialization: str | None = None,
+             structures: tuple[sitk.Image, sitk.Image] | None = None) -> RegistrationResult:
     """Register moving onto fixed with a named preset; landmarks = (fixed points, moving points) in LPS mm.
 
     initialization overrides the preset's start: 'geometry' (centres), 'moments' (centres of mass) or 'none'
-    (trust the scanner geometry, e.g. PET/CT from one scanner).
+    (trust the scanner geometry, e.g. PET/CT from one scanner). structures = (fixed structure, moving
+    structure), labelmaps on any grids, is what the structure-guided presets align.
     """
     preset = get_preset(preset) if isinstance(preset, str) else preset
     _check_image(fixed, "fixed")
@@ -214,10 +238,14 @@ def register(fixed: sitk.Image, moving: sitk.Image, preset: str | Preset = "gene
     fixed_mask = _check_mask(fixed_mask, fixed, "fixed mask")
     moving_mask = _check_mask(moving_mask, moving, "moving mask")
     started = time.perf_counter()
-    fixed_f, moving_f = _prepared(fixed, preset.fixed_window), _prepared(moving, preset.moving_window)
+    guidance = _guidance(preset, structures, fixed_mask, moving_mask)
+    if guidance is not None:
+        fixed_f, moving_f, fixed_mask = guidance.fixed, guidance.moving, guidance.fixed_region
+    else:
+        fixed_f, moving_f = _prepared(fixed, preset.fixed_window), _prepared(moving, preset.moving_window)
     evaluation_stage = preset.stages[0]
-    metric_before = _evaluator(evaluation_stage, fixed_f, fixed_mask, moving_mask).MetricEvaluate(fixed_f, moving_f) \
-        if overlap_fraction(fixed, moving, sitk.Transform()) > 0 else float("nan")
+    metric_before = _metric_value(_evaluator(evaluation_stage, fixed_f, fixed_mask, moving_mask), fixed_f, moving_f) \
+        if guidance is not None or overlap_fraction(fixed, moving, sitk.Transform()) > 0 else float("nan")
     progress(Progress(0.0, "initialising"))
     start = initialization or preset.initialization
     if start not in INITIALIZATIONS:
@@ -249,7 +277,7 @@ def register(fixed: sitk.Image, moving: sitk.Image, preset: str | Preset = "gene
     evaluator = _evaluator(evaluation_stage, fixed_f, fixed_mask, moving_mask)
     evaluator.SetMovingInitialTransform(final)
     evaluator.SetInitialTransform(sitk.Euler3DTransform())
-    metric_after = evaluator.MetricEvaluate(fixed_f, moving_f)
+    metric_after = _metric_value(evaluator, fixed_f, moving_f)
     overlap = overlap_fraction(fixed, moving, final)
     report = QualityReport(preset.name, evaluation_stage.metric, float(metric_before), float(metric_after),
                            round(time.perf_counter() - started, 3), overlap, stop_conditions)
@@ -258,6 +286,12 @@ def register(fixed: sitk.Image, moving: sitk.Image, preset: str | Preset = "gene
         if report.folding_fraction > 0:
             report.warnings.append(f"the deformation folds ({100 * report.folding_fraction:.2f} % of the volume has "
                                    "a non-positive Jacobian determinant)")
+    if guidance is not None:
+        report.structure_dice_before = structure_dice(*structures, sitk.Transform())
+        report.structure_dice_after = structure_dice(*structures, final)
+        if report.structure_dice_after < 0.5:
+            report.warnings.append(f"the structures overlap poorly after registration (Dice "
+                                   f"{report.structure_dice_after:.2f}): check that they are the same structure")
     if landmarks is not None:
         report.tre_mm = target_registration_error(final, *landmarks)
     if np.isfinite(metric_before) and metric_after > metric_before:

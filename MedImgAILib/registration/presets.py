@@ -19,6 +19,7 @@ class Preset:
     rotation_search_degrees: float = 0.0  # > 0: exhaustive search over rotations up to this angle first
     fixed_window: tuple[float, float] | None = None  # intensity clamp of the fixed image (e.g. CT soft tissue)
     moving_window: tuple[float, float] | None = None
+    guided_by_structures: bool = False  # aligns a structure contoured on both images instead of the intensities
 
 
 CT_SOFT_TISSUE = (-300.0, 400.0)
@@ -47,6 +48,13 @@ PRESETS = {
                "information; check the folding fraction in the report.",
                (MR_RIGID, Stage("affine", "mattes", 32, 0.1, (4, 2), (2.0, 1.0), 100, 1.0),
                 Stage("bspline", "mattes", 32, 0.1, (4, 2), (2.0, 1.0), 50, 1.0)), "geometry", 0.0),
+        Preset("structure-guided-rigid",
+               "Any pair with the same structure (e.g. the tumour) contoured on both images, rigid: aligns the two "
+               "contours (mean squares between the blurred masks, within 15 mm of the fixed one) after matching "
+               "their centres of mass and an exhaustive search over rotations up to 20 degrees. Use it when soft "
+               "tissue moved between the scans and the region around the structure is what must line up.",
+               (Stage("rigid", "meansquares", 32, 0.5, (2, 1), (2.0, 0.0), 200, 2.0),), "moments", 20.0,
+               guided_by_structures=True),
         Preset("generic-rigid",
                "Any pair, rigid, Mattes mutual information on the raw intensities, geometry-centre start.",
                (Stage("rigid", "mattes", 32, 0.15, (4, 2, 1), (2.0, 1.0, 0.0), 100, 2.0),), "geometry", 0.0),

@@ -24,6 +24,8 @@ class QualityReport:
     jacobian_max: float | None = None
     folding_fraction: float | None = None
     tre_mm: dict | None = None  # {"mean": ..., "max": ..., "per_point": [...]}
+    structure_dice_before: float | None = None  # structure-guided presets: overlap of the two structures
+    structure_dice_after: float | None = None
     warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
@@ -39,6 +41,9 @@ class QualityReport:
         if self.jacobian_min is not None:
             lines.append(f"jacobian:         {self.jacobian_min:.3f} to {self.jacobian_max:.3f}, "
                          f"folding {100 * self.folding_fraction:.3f} %")
+        if self.structure_dice_after is not None:
+            lines.append(f"structure Dice:   {self.structure_dice_before:.3f} before, {self.structure_dice_after:.3f} "
+                         "after")
         if self.tre_mm:
             lines.append(f"TRE:              {self.tre_mm['mean']:.2f} mm mean, {self.tre_mm['max']:.2f} mm max "
                          f"over {len(self.tre_mm['per_point'])} landmarks")

@@ -7,7 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import SimpleITK as sitk
+
+from MedImgAILib.registration.known_displacement import displace_image
 
 MEDIMGAI = Path(sys.executable).with_name("medimgai")
 
@@ -48,3 +51,26 @@ def test_fuse_combines_labelmaps_and_reports_agreement(tmp_path, an_sts_nifti_ca
     assert result.returncode == 0, result.stderr
     assert "STAPLE sensitivity per input" in result.stdout
     assert sitk.ReadImage(str(tmp_path / "fused.nii.gz")).GetSize() == (161, 143, 48)
+
+
+def test_register_aligns_the_tumour_contoured_on_both_images(tmp_path, an_sts_nifti_case):
+    truth = sitk.Euler3DTransform((0, 0, 0), 0.1, -0.05, 0.08, (12, -8, 5))
+    for kind in ("image", "mask"):
+        sitk.WriteImage(displace_image(sitk.ReadImage(str(an_sts_nifti_case / f"MR_T1_{kind}.nii.gz")), truth),
+                        str(tmp_path / f"mr_{kind}.nii.gz"))
+    common = ("register", "--fixed", an_sts_nifti_case / "CT_image.nii.gz", "--moving", tmp_path / "mr_image.nii.gz",
+              "--preset", "structure-guided-rigid", "--fixed-structure", an_sts_nifti_case / "CT_mask.nii.gz")
+    result = medimgai(*common, "--moving-structure", tmp_path / "mr_mask.nii.gz",
+                      "--output-transform", tmp_path / "mr_to_ct.tfm")
+    assert result.returncode == 0, result.stderr
+    assert "structure Dice" in result.stdout
+    mask = sitk.ReadImage(str(an_sts_nifti_case / "CT_mask.nii.gz"))
+    centre = mask.TransformContinuousIndexToPhysicalPoint(
+        [float(v) for v in np.argwhere(sitk.GetArrayViewFromImage(mask) > 0).mean(0)[::-1]])
+    recovered = sitk.ReadTransform(str(tmp_path / "mr_to_ct.tfm")).TransformPoint(centre)
+    assert np.linalg.norm(np.subtract(recovered, truth.TransformPoint(centre))) < 1.5
+
+    missing = medimgai(*common, "--output-transform", tmp_path / "other.tfm")
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    assert "a structure is needed on both images" in missing.stderr
+    assert not (tmp_path / "other.tfm").exists()

@@ -96,3 +96,31 @@ def test_cancelling_stops_a_registration(the_ct):
 
     with pytest.raises(CancelledError):
         register(the_ct, the_ct, "generic-rigid", progress=cancel_on_first_iteration, cancel=token)
+
+
+def test_structure_guided_rigid_recovers_a_displaced_mr_from_its_tumour_contour(an_sts_nifti_case, the_ct,
+                                                                              tumour_points):
+    mr, mr_tumour = (read_image(an_sts_nifti_case / f"MR_T1_{kind}.nii.gz") for kind in ("image", "mask"))
+    ct_tumour = read_image(an_sts_nifti_case / "CT_mask.nii.gz")
+    truth = sitk.Euler3DTransform(tuple(tumour_points.mean(0)), np.radians(10), np.radians(-7), np.radians(12), (14, -11, 9))
+    result = register(the_ct, displace_image(mr, truth), "structure-guided-rigid",
+                      structures=(ct_tumour, displace_image(mr_tumour, truth)))
+    assert mean_point_error(result.transform, truth, tumour_points) < 1.5
+    report = result.report
+    assert report.structure_dice_before < 0.7 < 0.95 < report.structure_dice_after
+    assert report.metric_after < report.metric_before and report.warnings == []
+    assert "structure Dice" in report.summary()
+
+
+def test_structure_guidance_is_checked(an_sts_nifti_case, the_ct):
+    ct_tumour = read_image(an_sts_nifti_case / "CT_mask.nii.gz")
+    with pytest.raises(InputError, match="structure-guided-rigid needs the same structure contoured on both images"):
+        register(the_ct, the_ct, "structure-guided-rigid")
+    with pytest.raises(InputError, match="structures guide only the structure-guided presets, not generic-rigid"):
+        register(the_ct, the_ct, "generic-rigid", structures=(ct_tumour, ct_tumour))
+    with pytest.raises(InputError, match="takes no masks"):
+        register(the_ct, the_ct, "structure-guided-rigid", fixed_mask=ct_tumour, structures=(ct_tumour, ct_tumour))
+    with pytest.raises(InputError, match="moving structure: structure is empty"):
+        register(the_ct, the_ct, "structure-guided-rigid", structures=(ct_tumour, ct_tumour * 0))
+    with pytest.raises(InputError, match="fixed structure: structure must be a 3D labelmap, got 2D"):
+        register(the_ct, the_ct, "structure-guided-rigid", structures=(ct_tumour[:, :, 20], ct_tumour))
