@@ -38,6 +38,8 @@ class MedImgAIRegistrationParameterNode:
     movingVolume: vtkMRMLScalarVolumeNode
     preset: str = "generic-rigid"
     fixedMask: vtkMRMLSegmentationNode
+    fixedStructure: vtkMRMLSegmentationNode
+    movingStructure: vtkMRMLSegmentationNode
     fixedLandmarks: vtkMRMLMarkupsFiducialNode
     movingLandmarks: vtkMRMLMarkupsFiducialNode
     resample: bool = False
@@ -63,7 +65,7 @@ class MedImgAIRegistrationWidget(TaskPanelWidget):
     def startTask(self):
         p = self._parameterNode
         return self.logic.startRegistration(p.fixedVolume, p.movingVolume, p.preset, p.fixedMask,
-                                            p.fixedLandmarks, p.movingLandmarks)
+                                            p.fixedLandmarks, p.movingLandmarks, p.fixedStructure, p.movingStructure)
 
     def onTaskFinished(self, result):
         p = self._parameterNode
@@ -100,12 +102,14 @@ class MedImgAIRegistrationLogic(ScriptedLoadableModuleLogic):
 
         return list(PRESETS)
 
-    def startRegistration(self, fixed, moving, preset, fixedMask=None, fixedLandmarks=None, movingLandmarks=None):
+    def startRegistration(self, fixed, moving, preset, fixedMask=None, fixedLandmarks=None, movingLandmarks=None,
+                          fixedStructure=None, movingStructure=None):
         from MedImgAILib.runtime import BackgroundTask
 
         return BackgroundTask(lambda progress, cancel: self.registration.compute(
             fixed, moving, preset, fixed_mask_node=fixedMask, fixed_landmarks_node=fixedLandmarks,
-            moving_landmarks_node=movingLandmarks, progress=progress, cancel=cancel)).start()
+            moving_landmarks_node=movingLandmarks, fixed_structure_node=fixedStructure,
+            moving_structure_node=movingStructure, progress=progress, cancel=cancel)).start()
 
     def apply(self, result, fixed, moving, resample=False):
         return self.registration.apply(slicer.mrmlScene, result, fixed, moving, resample)
@@ -142,6 +146,8 @@ class MedImgAIRegistrationTest(ScriptedLoadableModuleTest):
         self.test_pet_onto_ct_gives_a_transform_and_a_report()
         self.setUp()
         self.test_display_volumes_and_decision_fusion()
+        self.setUp()
+        self.test_tumour_contours_guide_mr_onto_ct()
 
     def test_pet_onto_ct_gives_a_transform_and_a_report(self):
         from MedImgAILib.sample_case import find_case
@@ -164,13 +170,32 @@ class MedImgAIRegistrationTest(ScriptedLoadableModuleTest):
         logic = MedImgAIRegistrationLogic()
         board = logic.addDisplayVolume("checkerboard", ct, mr)
         self.assertEqual(board.GetImageData().GetDimensions(), ct.GetImageData().GetDimensions())
-        segmentations = []
-        for name in ("CT", "MR_T1", "PET"):  # the case's three GTV masks, one per modality grid
-            labelmap = slicer.util.loadLabelVolume(str(case.masks[name]))
-            segmentation = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLSegmentationNode", f"GTV {name}")
-            slicer.modules.segmentations.logic().ImportLabelmapToSegmentationNode(labelmap, segmentation)
-            segmentations.append(segmentation)
+        segmentations = [_loadSegmentation(case.masks[name], f"GTV {name}") for name in ("CT", "MR_T1", "PET")]
         outcome = logic.fuseSegmentations(segmentations, "staple", ct)
         self.assertEqual(outcome.segmentation_node.GetSegmentation().GetNumberOfSegments(), 1)
         self.assertGreater(slicer.util.arrayFromVolume(outcome.agreement_node).max(), 0.99)
         self.delayDisplay("Display volumes and decision fusion passed")
+
+    def test_tumour_contours_guide_mr_onto_ct(self):
+        from MedImgAILib.sample_case import find_case
+
+        case = find_case()
+        ct = slicer.util.loadVolume(str(case.images["CT"]))
+        mr = slicer.util.loadVolume(str(case.images["MR_T1"]))
+        ctTumour = _loadSegmentation(case.masks["CT"], "GTV CT")
+        mrTumour = _loadSegmentation(case.masks["MR_T1"], "GTV MR")
+        outcome = MedImgAIRegistrationLogic().registration.register(
+            slicer.mrmlScene, ct, mr, "structure-guided-rigid", fixed_structure_node=ctTumour,
+            moving_structure_node=mrTumour)
+        self.assertGreater(outcome.result.report.structure_dice_after, 0.9)
+        self.assertIs(mr.GetParentTransformNode(), outcome.transform_node)
+        self.delayDisplay("Structure-guided registration passed")
+
+
+def _loadSegmentation(path, name):
+    """A labelmap file as a segmentation node (the labelmap volume it came from is removed)."""
+    labelmap = slicer.util.loadLabelVolume(str(path))
+    segmentation = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLSegmentationNode", name)
+    slicer.modules.segmentations.logic().ImportLabelmapToSegmentationNode(labelmap, segmentation)
+    slicer.mrmlScene.RemoveNode(labelmap)
+    return segmentation

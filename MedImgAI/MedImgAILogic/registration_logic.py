@@ -52,6 +52,15 @@ def _mask_image(mask_node, reference: sitk.Image) -> sitk.Image | None:
     return sitk.Resample(mask, reference, sitk.Transform(), sitk.sitkNearestNeighbor, 0, mask.GetPixelID())
 
 
+def _structure_image(node) -> sitk.Image | None:
+    """A structure on its own grid: a segmentation node (all its segments) or a labelmap volume node."""
+    if node is None:
+        return None
+    if node.IsA("vtkMRMLSegmentationNode"):
+        return labelmap_from_segmentation_node(node)[0]
+    return image_from_volume_node(node)
+
+
 def _is_pet(node) -> bool:
     modality = (node.GetAttribute("DICOM.Modality") or "").upper()
     return modality == "PT" or "PET" in node.GetName().upper()
@@ -60,9 +69,13 @@ def _is_pet(node) -> bool:
 class RegistrationLogic:
     def compute(self, fixed_node, moving_node, preset: str = "generic-rigid", fixed_mask_node=None,
                 moving_mask_node=None, fixed_landmarks_node=None, moving_landmarks_node=None,
-                initialization: str | None = None, progress: ProgressCallback = no_progress,
-                cancel: CancelToken | None = None) -> RegistrationResult:
-        """Register in world coordinates (parent transforms of the inputs included)."""
+                initialization: str | None = None, fixed_structure_node=None, moving_structure_node=None,
+                progress: ProgressCallback = no_progress, cancel: CancelToken | None = None) -> RegistrationResult:
+        """Register in world coordinates (parent transforms of the inputs included).
+
+        The structure nodes (segmentation or labelmap volume nodes, the same structure on each image) are what
+        the structure-guided presets align.
+        """
         if fixed_node is None or moving_node is None:
             raise InputError(None, "a fixed and a moving volume node are needed")
         if fixed_node is moving_node:
@@ -76,8 +89,11 @@ class RegistrationLogic:
             if len(landmarks[0]) != len(landmarks[1]):
                 raise InputError(describe_node(moving_landmarks_node), "has a different number of points than the "
                                                                        "fixed landmarks")
+        structures = None
+        if fixed_structure_node is not None or moving_structure_node is not None:
+            structures = (_structure_image(fixed_structure_node), _structure_image(moving_structure_node))
         return register(fixed, moving, preset, _mask_image(fixed_mask_node, fixed), _mask_image(moving_mask_node, moving),
-                        landmarks, progress, cancel, initialization)
+                        landmarks, progress, cancel, initialization, structures)
 
     def apply(self, scene, result: RegistrationResult, fixed_node, moving_node, resample: bool = False,
               place_moving_under_transform: bool = True, name: str | None = None) -> RegistrationOutcome:

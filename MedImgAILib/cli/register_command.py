@@ -44,10 +44,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def _structures(fixed_path: str | None, moving_path: str | None):
     if fixed_path is None and moving_path is None:
         return None
-    if fixed_path is None or moving_path is None:
-        raise InputError(fixed_path or moving_path, "a structure is needed on both images: give --fixed-structure "
-                                                    "and --moving-structure")
-    return read_image(fixed_path), read_image(moving_path)
+    return tuple(read_image(path) if path else None for path in (fixed_path, moving_path))
 
 
 def run(arguments: argparse.Namespace) -> int:

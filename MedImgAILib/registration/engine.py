@@ -68,6 +68,8 @@ def _prepared(image: sitk.Image, window: tuple[float, float] | None) -> sitk.Ima
 
 
 def _guidance(preset: Preset, structures, fixed_mask, moving_mask) -> GuidanceImages | None:
+    if structures is not None and any(structure is None for structure in structures):
+        raise InputError(None, "a structure is needed on both images (a fixed and a moving structure)")
     if not preset.guided_by_structures:
         if structures is not None:
             raise InputError(None, f"structures guide only the structure-guided presets, not {preset.name}")

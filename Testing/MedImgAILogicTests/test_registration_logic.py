@@ -8,7 +8,8 @@ import SimpleITK as sitk
 
 from MedImgAILib.errors import InputError
 from MedImgAILib.io import read_image
-from MedImgAILogic import RegistrationLogic, add_volume_node_from_image
+from MedImgAILib.registration.known_displacement import displace_image
+from MedImgAILogic import RegistrationLogic, SegmentInfo, add_segmentation_node_from_labelmap, add_volume_node_from_image
 
 
 @pytest.fixture
@@ -80,3 +81,25 @@ def test_landmarks_give_a_target_registration_error(a_scene, ct_and_pet_nodes):
     outcome = RegistrationLogic().register(a_scene, ct, pet, "pet-to-ct-rigid", fixed_landmarks_node=fixed_points,
                                            moving_landmarks_node=moving_points)
     assert len(outcome.result.report.tre_mm["per_point"]) == 4 and outcome.result.report.tre_mm["mean"] < 15
+
+
+def test_tumour_contours_on_both_volumes_guide_the_registration(a_scene, an_sts_nifti_case):
+    truth = sitk.Euler3DTransform((40.0, 100.0, -600.0), 0.12, -0.08, 0.1, (11.0, -9.0, 6.0))
+    read = lambda name: read_image(an_sts_nifti_case / name)  # noqa: E731
+    ct = add_volume_node_from_image(a_scene, read("CT_image.nii.gz"), "CT")
+    mr = add_volume_node_from_image(a_scene, displace_image(read("MR_T1_image.nii.gz"), truth), "MR")
+    ct_tumour = add_segmentation_node_from_labelmap(a_scene, read("CT_mask.nii.gz"), [SegmentInfo(1, "GTV")], "GTV CT")
+    mr_tumour = add_volume_node_from_image(a_scene, displace_image(read("MR_T1_mask.nii.gz"), truth), "GTV MR",
+                                           labelmap=True)
+    outcome = RegistrationLogic().register(a_scene, ct, mr, "structure-guided-rigid", fixed_structure_node=ct_tumour,
+                                           moving_structure_node=mr_tumour)
+    assert outcome.result.report.structure_dice_after > 0.9
+    to_parent = outcome.transform_node.GetTransformToParent()
+    mask = read("CT_mask.nii.gz")
+    tumour = [mask.TransformIndexToPhysicalPoint([int(v) for v in i])
+              for i in np.argwhere(sitk.GetArrayViewFromImage(mask) > 0)[::200, ::-1]]
+    errors = [np.linalg.norm(np.subtract(to_parent.TransformPoint(ras(truth.TransformPoint(point))), ras(point)))
+              for point in tumour]  # where the moving volume's tumour voxels land, against where they belong
+    assert np.mean(errors) < 1.5
+    with pytest.raises(InputError, match="a structure is needed on both images"):
+        RegistrationLogic().compute(ct, mr, "structure-guided-rigid", fixed_structure_node=ct_tumour)
