@@ -18,6 +18,7 @@ import SimpleITK as sitk
 from MedImgAILib.cli.console_progress import ConsoleProgress
 from MedImgAILib.errors import MedImgAIError
 from MedImgAILib.metrics import dice
+from MedImgAILib.registration import register
 from MedImgAILib.registration.known_displacement import displace_image, mean_point_error, random_rigid_transform
 from MedImgAILib.io import describe_image, format_description, read_image
 from MedImgAILib.sample_case import find_case
@@ -124,3 +125,9 @@ def _register_displaced_copies(scene, logic, nodes, images, masks) -> None:
               f"{np.degrees(truth.GetAngleZ()):.1f} degrees, {np.linalg.norm(truth.GetTranslation()):.1f} mm) back to CT "
               f"with {preset}: error at the tumour {mean_point_error(outcome.result.transform, truth, points):.2f} mm "
               f"in {report.runtime_s:.1f} s" + (f"; warnings: {'; '.join(report.warnings)}" if report.warnings else ""))
+        if modality in masks:  # the tumour contoured on both: what the structure-guided preset recovers
+            guided = register(ct, displace_image(images[modality], truth), "structure-guided-rigid",
+                              structures=(masks["CT"], displace_image(masks[modality], truth)))
+            print(f"registered {modality} back to CT with structure-guided-rigid (its tumour contour against the CT's): "
+                  f"error at the tumour {mean_point_error(guided.transform, truth, points):.2f} mm in "
+                  f"{guided.report.runtime_s:.1f} s")

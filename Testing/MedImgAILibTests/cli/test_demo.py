@@ -42,6 +42,9 @@ def test_demo_prints_the_geometry_and_writes_a_scene_bundle_with_volumes_and_mas
     assert any(node.IsA("vtkMRMLColorLegendDisplayNode") for node in legends)  # the legend survives the bundle
     for modality in ("MR_T1", "PET"):
         assert re.search(rf"registered {modality} .* back to CT with \S+: error at the tumour [0-9.]+ mm", result.stdout)
+        guided = re.search(rf"registered {modality} back to CT with structure-guided-rigid .*: error at the tumour "
+                           r"([0-9.]+) mm", result.stdout)
+        assert guided and float(guided.group(1)) < 2.0
         moved = scene.GetFirstNodeByName(f"{modality} displaced")
         assert moved.GetParentTransformNode().GetName() == f"{modality} displaced to CT"
 
