@@ -117,8 +117,8 @@ def _register_displaced_copies(scene, logic, nodes, images, masks) -> None:
         if modality not in images:
             continue
         truth = random_rigid_transform(rng, points.mean(axis=0))
-        moved_node = logic.add_volume_node_from_image(scene, displace_image(images[modality], truth),
-                                                      f"{modality} displaced")
+        moved = displace_image(images[modality], truth)
+        moved_node = logic.add_volume_node_from_image(scene, moved, f"{modality} displaced")
         outcome = registration.register(scene, nodes["CT"], moved_node, preset, name=f"{modality} displaced to CT")
         report = outcome.result.report
         print(f"registered {modality} (displaced by {np.degrees(truth.GetAngleX()):.1f}/{np.degrees(truth.GetAngleY()):.1f}/"
@@ -126,7 +126,7 @@ def _register_displaced_copies(scene, logic, nodes, images, masks) -> None:
               f"with {preset}: error at the tumour {mean_point_error(outcome.result.transform, truth, points):.2f} mm "
               f"in {report.runtime_s:.1f} s" + (f"; warnings: {'; '.join(report.warnings)}" if report.warnings else ""))
         if modality in masks:  # the tumour contoured on both: what the structure-guided preset recovers
-            guided = register(ct, displace_image(images[modality], truth), "structure-guided-rigid",
+            guided = register(ct, moved, "structure-guided-rigid",
                               structures=(masks["CT"], displace_image(masks[modality], truth)))
             print(f"registered {modality} back to CT with structure-guided-rigid (its tumour contour against the CT's): "
                   f"error at the tumour {mean_point_error(guided.transform, truth, points):.2f} mm in "

@@ -289,8 +289,8 @@ def register(fixed: sitk.Image, moving: sitk.Image, preset: str | Preset = "gene
             report.warnings.append(f"the deformation folds ({100 * report.folding_fraction:.2f} % of the volume has "
                                    "a non-positive Jacobian determinant)")
     if guidance is not None:
-        report.structure_dice_before = structure_dice(*structures, sitk.Transform())
-        report.structure_dice_after = structure_dice(*structures, final)
+        report.structure_dice_before = structure_dice(guidance, sitk.Transform())
+        report.structure_dice_after = structure_dice(guidance, final)
         if report.structure_dice_after < 0.5:
             report.warnings.append(f"the structures overlap poorly after registration (Dice "
                                    f"{report.structure_dice_after:.2f}): check that they are the same structure")

@@ -17,6 +17,7 @@ import numpy as np
 import SimpleITK as sitk
 
 from MedImgAILib.errors import InputError
+from MedImgAILib.metrics import dice
 
 __all__ = ["GuidanceImages", "guidance_images", "structure_dice"]
 
@@ -27,8 +28,10 @@ PADDING_MM = 30.0  # more than the margin plus the largest residual the optimise
 
 @dataclass(frozen=True)
 class GuidanceImages:
-    """The smoothed fixed and moving structures and the fixed region the metric samples."""
+    """The padded binary structures, their smoothed images (what is optimised) and the region the metric samples."""
 
+    fixed_structure: sitk.Image
+    moving_structure: sitk.Image
     fixed: sitk.Image
     moving: sitk.Image
     fixed_region: sitk.Image
@@ -61,15 +64,11 @@ def guidance_images(fixed_structure: sitk.Image, moving_structure: sitk.Image) -
     distance = sitk.SignedMaurerDistanceMap(fixed, insideIsPositive=False, squaredDistance=False,
                                             useImageSpacing=True)
     region = sitk.Cast(distance <= REGION_MARGIN_MM, sitk.sitkUInt8)
-    return GuidanceImages(_smoothed(fixed), _smoothed(moving), region)
+    return GuidanceImages(fixed, moving, _smoothed(fixed), _smoothed(moving), region)
 
 
-def structure_dice(fixed_structure: sitk.Image, moving_structure: sitk.Image, transform: sitk.Transform) -> float:
+def structure_dice(guidance: GuidanceImages, transform: sitk.Transform) -> float:
     """Dice of the fixed structure and the moving structure mapped onto the (padded) fixed structure's grid."""
-    reference = _padded(sitk.Cast(fixed_structure > 0, sitk.sitkUInt8))
-    fixed = sitk.GetArrayViewFromImage(reference) > 0
-    mapped = sitk.Resample(sitk.Cast(moving_structure > 0, sitk.sitkUInt8), reference, transform,
-                           sitk.sitkNearestNeighbor, 0, sitk.sitkUInt8)
-    moving = sitk.GetArrayViewFromImage(mapped) > 0
-    total = fixed.sum() + moving.sum()
-    return float(2 * np.logical_and(fixed, moving).sum() / total) if total else 0.0
+    mapped = sitk.Resample(guidance.moving_structure, guidance.fixed_structure, transform, sitk.sitkNearestNeighbor,
+                           0, sitk.sitkUInt8)
+    return dice(sitk.GetArrayViewFromImage(mapped), sitk.GetArrayViewFromImage(guidance.fixed_structure))
