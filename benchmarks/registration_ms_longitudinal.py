@@ -24,7 +24,7 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "ms-longitudina
 
 
 def head_points(image: sitk.Image, count: int = 4000) -> np.ndarray:
-    mask = sitk.GetArrayViewFromImage(sitk.OtsuThreshold(image, 0, 1))
+    mask = sitk.GetArrayFromImage(sitk.OtsuThreshold(image, 0, 1))
     indices = np.argwhere(mask > 0)[:, ::-1]
     chosen = indices[np.random.default_rng(0).choice(len(indices), min(count, len(indices)), replace=False)]
     return np.array([image.TransformIndexToPhysicalPoint([int(v) for v in i]) for i in chosen])

@@ -78,7 +78,7 @@ def jacobian_statistics(transform: sitk.Transform, reference: sitk.Image, spacin
     field = sitk.TransformToDisplacementField(transform, sitk.sitkVectorFloat64, grid.GetSize(), grid.GetOrigin(),
                                               grid.GetSpacing(), grid.GetDirection())
     # The filter's finite differences are one-sided at the border: judge the interior only.
-    determinant = sitk.GetArrayViewFromImage(sitk.DisplacementFieldJacobianDeterminant(field))[1:-1, 1:-1, 1:-1]
+    determinant = sitk.GetArrayFromImage(sitk.DisplacementFieldJacobianDeterminant(field))[1:-1, 1:-1, 1:-1]
     return float(determinant.min()), float(determinant.max()), float(np.mean(determinant <= 0))
 
 

@@ -33,7 +33,7 @@ def test_the_difference_volume_sees_the_moving_volume_through_its_transform(a_sc
     ct, _ = ct_and_mr_nodes
     views = [a_scene.AddNewNodeByClass("vtkMRMLSliceCompositeNode") for _ in range(2)]
     same = add_display_volume(a_scene, "difference", ct, ct)
-    assert np.abs(sitk.GetArrayViewFromImage(image_from_volume_node(same))).max() < 1e-6
+    assert np.abs(sitk.GetArrayFromImage(image_from_volume_node(same))).max() < 1e-6
     assert all(view.GetBackgroundVolumeID() == same.GetID() and view.GetForegroundVolumeID() is None for view in views)
     copy = add_volume_node_from_image(a_scene, image_from_volume_node(ct), "CT moved")
     copy.SetAndObserveTransformNodeID(a_rigid_transform_node.GetID())
@@ -85,7 +85,7 @@ def test_fusing_three_segmentations_gives_the_majority_and_an_agreement_map(a_sc
     fused, legend = labelmap_from_segmentation_node(outcome.segmentation_node, ct)
     fused = sitk.GetArrayViewFromImage(fused) > 0
     assert legend[0].name == "Tumour"
-    agreement = sitk.GetArrayViewFromImage(image_from_volume_node(outcome.agreement_node))
+    agreement = sitk.GetArrayFromImage(image_from_volume_node(outcome.agreement_node))
     if method == "vote":
         assert np.array_equal(fused, truth)  # the middle of shrunk ⊂ truth ⊂ grown
         assert agreement[shrunk].min() == pytest.approx(1.0)

@@ -21,7 +21,7 @@ def the_ct(an_sts_nifti_case):
 
 @pytest.fixture
 def tumour_points(an_sts_nifti_case, the_ct):
-    mask = sitk.GetArrayViewFromImage(read_image(an_sts_nifti_case / "CT_mask.nii.gz"))
+    mask = sitk.GetArrayFromImage(read_image(an_sts_nifti_case / "CT_mask.nii.gz"))
     indices = np.argwhere(mask > 0)[:, ::-1][::20]
     return np.array([the_ct.TransformIndexToPhysicalPoint([int(v) for v in i]) for i in indices])
 
