@@ -28,7 +28,9 @@ class Requirement:
 
 
 #: Everything pyproject.toml requires, with two differences inside Slicer: torch without the command line's CPU
-#: pin, and Slicer's own pydicom accepted from 2.4 (the calls MedImgAI makes exist there too).
+#: pin, and Slicer's own pydicom accepted from 2.4 (Slicer 5.12 ships 3.0.2, 5.10 ships 2.4). Checked with
+#: pydicom 2.4.4 first on the path: the io and cli tests pass except the two whose JPEG-LS/JPEG 2000 input
+#: only pydicom 3 can encode; files written by pydicom 3 in those syntaxes decode with 2.4.4 too.
 REQUIREMENTS = (
     Requirement("torch", "2.1", "runs the models"),
     Requirement("monai", "1.4", "networks, bundles and sliding-window inference"),
