@@ -1,10 +1,10 @@
-"""Arguments shared by the commands that read an image."""
+"""Arguments shared by several commands: an image to read, a thread count."""
 
 from __future__ import annotations
 
 import argparse
 
-__all__ = ["add_image_input"]
+__all__ = ["add_image_input", "thread_count"]
 
 
 def add_image_input(parser: argparse.ArgumentParser, name: str = "input") -> None:
@@ -12,3 +12,10 @@ def add_image_input(parser: argparse.ArgumentParser, name: str = "input") -> Non
     parser.add_argument(
         "--series", metavar="UID", help="SeriesInstanceUID (or a unique prefix) when a DICOM folder holds several"
     )
+
+
+def thread_count(text: str) -> int:
+    """argparse type for --threads: a whole number of at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return int(text)

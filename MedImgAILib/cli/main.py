@@ -23,7 +23,9 @@ from MedImgAILib.cli import (
     segment_command,
     train_command,
 )
+from MedImgAILib.cli.input_arguments import thread_count
 from MedImgAILib.errors import MedImgAIError
+from MedImgAILib.runtime.cpu_threads import limit_cpu_threads
 
 __all__ = ["build_parser", "main"]
 
@@ -37,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Deep-learning segmentation, registration and explainability for CT/MR/PET (research use only).",
     )
     parser.add_argument("--version", action="version", version=f"medimgai {__version__}")
+    parser.add_argument("--threads", type=thread_count, dest="cpu_threads", metavar="N",
+                        help="CPU threads for ITK and torch (default: all cores); 1 makes affine and deformable "
+                             "registrations bit-identical run to run")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.add_parser(subparsers).set_defaults(run=command.run)
@@ -49,6 +54,8 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = build_parser().parse_args(argv)
+    if arguments.cpu_threads:
+        limit_cpu_threads(arguments.cpu_threads)
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning
         try:

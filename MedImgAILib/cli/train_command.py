@@ -13,7 +13,9 @@ import time
 from pathlib import Path
 
 from MedImgAILib.cli.console_progress import ConsoleProgress
+from MedImgAILib.cli.input_arguments import thread_count
 from MedImgAILib.errors import InputError
+from MedImgAILib.runtime.cpu_threads import limit_cpu_threads
 from MedImgAILib.training.recipes import TRAIN_PATIENTS, VALIDATION_PATIENTS, VARIANTS, network_def
 
 __all__ = ["add_parser", "run"]
@@ -30,20 +32,18 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--compare", type=Path, nargs="*", default=[],
                         help="validation.json files of other variants, for the model card's comparison table")
     parser.add_argument("--evaluate-only", action="store_true", help="re-evaluate an existing bundle and rewrite its card")
-    parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument("--threads", type=thread_count, metavar="N", help="CPU threads for training, as medimgai --threads")
     return parser
 
 
 def run(arguments: argparse.Namespace) -> int:
-    import torch  # heavy: only when training
-
     from MedImgAILib.models.model_loader import load_model_path
     from MedImgAILib.training.bundle_writer import write_bundle
     from MedImgAILib.training.evaluation import evaluate_model
     from MedImgAILib.training.model_card import render_model_card
 
     if arguments.threads:
-        torch.set_num_threads(arguments.threads)
+        limit_cpu_threads(arguments.threads)
     recipe = VARIANTS[arguments.variant]
     if not arguments.data.is_dir():
         raise InputError(arguments.data, "data folder not found")

@@ -74,3 +74,20 @@ def test_register_aligns_the_tumour_contoured_on_both_images(tmp_path, an_sts_ni
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
     assert "a structure is needed on both images" in missing.stderr
     assert not (tmp_path / "other.tfm").exists()
+
+
+def test_one_thread_gives_bit_identical_affine_registrations(tmp_path, an_sts_nifti_case):
+    mr = sitk.ReadImage(str(an_sts_nifti_case / "MR_T1_image.nii.gz"))
+    sitk.WriteImage(displace_image(mr, sitk.Euler3DTransform((0, 0, 0), 0.02, 0, 0.03, (2, -1, 1))),
+                    str(tmp_path / "moved.nii.gz"))
+    parameters = []
+    for run in range(3):
+        result = medimgai("--threads", "1", "register", "--fixed", an_sts_nifti_case / "MR_T1_image.nii.gz",
+                          "--moving", tmp_path / "moved.nii.gz", "--preset", "mr-to-mr-affine",
+                          "--output-transform", tmp_path / f"run{run}.h5")
+        assert result.returncode == 0, result.stderr
+        parameters.append(sitk.ReadTransform(str(tmp_path / f"run{run}.h5")).GetParameters())
+    assert parameters[0] == parameters[1] == parameters[2]
+    refused = medimgai("--threads", "0", "register", "--fixed", an_sts_nifti_case / "MR_T1_image.nii.gz",
+                       "--moving", tmp_path / "moved.nii.gz", "--output-transform", tmp_path / "never.h5")
+    assert refused.returncode == 2 and "--threads: must be a whole number of at least 1" in refused.stderr
