@@ -24,6 +24,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--input", action="append", required=True, metavar="NAME=PATH",
                         help="one per model input, e.g. CT=ct.nii.gz (files or DICOM folders); the first is the reference grid")
     parser.add_argument("--output", required=True, help="labelmap file (.nii.gz, .nrrd, .mha) on the reference grid")
+    parser.add_argument("--output-grid", metavar="IMAGE",
+                        help="write the results on this image's grid instead of the first input's, e.g. the CT of a "
+                             "PET/CT for a model that reads the PET only (file or DICOM folder)")
     parser.add_argument("--probabilities", help="also write the tumour probability map (float) here")
     parser.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
     parser.add_argument("--keep-largest", action="store_true", help="keep only the largest connected component per label")
@@ -86,9 +89,11 @@ def run(arguments: argparse.Namespace) -> int:
     progress = ConsoleProgress()
     model = load_model(arguments.model, trust=arguments.trust, progress=progress)
     images = {name: read_image(path) for name, path in named.items()}
+    output_grid = read_image(arguments.output_grid) if arguments.output_grid else None
     align = _inputs_to_register(arguments.register_inputs, model.spec, images)
     segmenter = Segmenter(model, arguments.device, _postprocessing(arguments))
-    result = segmenter(images, want_probabilities=bool(arguments.probabilities), progress=progress, align=align)
+    result = segmenter(images, want_probabilities=bool(arguments.probabilities), progress=progress,
+                       output_grid=output_grid, align=align)
     for name, alignment in result.alignments.items():
         print(f"registered {name} to {model.spec.input_names[0]} ({alignment.preset}): "
               f"{alignment.result.report.summary()}")

@@ -19,8 +19,10 @@ from MedImgAILib.inference.model_grid import resample_onto
 from MedImgAILib.inference.model_input import ModelInput, check_inputs, prepare_model_input
 from MedImgAILib.inference.postprocessing import PostProcessing, postprocess_labels
 from MedImgAILib.inference.sliding_window import run_sliding_window
+from MedImgAILib.errors import InputError
 from MedImgAILib.models.loaded_model import LoadedModel
 from MedImgAILib.models.model_spec import LabelSpec
+from MedImgAILib.registration.quality import overlap_fraction
 from MedImgAILib.runtime import CancelToken, Progress, ProgressCallback, no_progress, scaled_progress
 
 __all__ = ["SegmentationResult", "Segmenter", "segment"]
@@ -80,6 +82,9 @@ class Segmenter:
             progress = scaled_progress(progress, 0.3, 1.0)
         progress(Progress(0.0, "preprocessing"))
         prepared = prepare_model_input(spec, images, {name: a.result.transform for name, a in alignments.items()})
+        if output_grid is not None and overlap_fraction(output_grid, prepared.reference, sitk.Transform()) == 0:
+            raise InputError("output grid", f"does not overlap the first input ({spec.input_names[0]}) in physical "
+                                            "space, so the results would be empty")
         estimate = self.estimate_memory(prepared)
         progress(Progress(0.04, f"running on {self.device} (estimated memory {estimate})"))
         if cancel is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from MedImgAILib.training.recipes import Recipe, TRAIN_PATIENTS, VALIDATION_PATIENTS
+from MedImgAILib.training.recipes import NORMALIZATION, Recipe, TRAIN_PATIENTS, VALIDATION_PATIENTS
 
 __all__ = ["render_model_card"]
 
@@ -56,6 +56,43 @@ def _hardest_case(evaluations: Mapping[str, Mapping]) -> str:
     return f"{hardest} is the hardest case{' for every variant' if everywhere and len(worst) > 1 else ''}."
 
 
+UNITS = {"CT": " HU", "PET": " SUV"}
+
+
+def _preprocessing(recipe: Recipe) -> str:
+    """The intensity normalisation of each of the recipe's inputs, from the declaration the bundle carries."""
+    parts = []
+    for name in recipe.inputs:
+        normalization = NORMALIZATION[name]
+        if normalization["type"] == "window":
+            parts.append(f"{name} window [{normalization['low']}, {normalization['high']}]{UNITS.get(name, '')}")
+        else:
+            parts.append(f"{name} z-score over {'non-zero' if normalization.get('nonzero') else 'all'} voxels")
+    return ", ".join(parts)
+
+
+def _inputs_and_grid(recipe: Recipe) -> str:
+    if len(recipe.inputs) == 1:
+        return (f"Input: {recipe.inputs[0]} of one patient. Output: a labelmap on the {recipe.inputs[0]} grid, or on "
+                f"another image's grid with `--output-grid` (e.g. the CT of the same PET/CT),")
+    return (f"Input: {', '.join(recipe.inputs)} of one patient, co-registered in physical space (each on its\n"
+            "own grid; every input is resampled onto the first input's grid). Output: a labelmap on the first input's\n"
+            "grid")
+
+
+def _segment_inputs(recipe: Recipe) -> str:
+    inputs = " ".join(f"--input {name}=..." for name in recipe.inputs)
+    return inputs if recipe.inputs[0] == "CT" else f"{inputs} --output-grid CT.nii.gz"
+
+
+def _target_statement(recipe: Recipe, evaluation: Mapping) -> str:
+    if recipe.target_mean_dice is None:
+        return ""
+    met = "met" if evaluation["mean"] >= recipe.target_mean_dice else "not met"
+    return (f"The target set for this model was a mean validation Dice of at least {recipe.target_mean_dice:.2f}; "
+            f"it is {met}\n({evaluation['mean']:.3f}). ")
+
+
 def render_model_card(recipe: Recipe, evaluation: Mapping, comparisons: Mapping[str, Mapping], history: Mapping,
                       training_minutes: float, command: str) -> str:
     inputs = " + ".join(recipe.inputs)
@@ -69,11 +106,9 @@ six validation patients listed below and will fail on images unlike them (other 
 images not cropped around a tumour).
 
 ## What it does
-Input: {", ".join(f"{n}" for n in recipe.inputs)} of one patient, co-registered in physical space (each on its
-own grid; every input is resampled onto the first input's grid). Output: a labelmap on the first input's
-grid with label 1 = gross tumour volume (SNOMED-CT 108369006 "Neoplasm", category 49755003 "Morphologically
-Altered Structure"). Preprocessing: CT window [-200, 300] HU, PET SUV window [0, 15], MR T1 z-score over
-non-zero voxels, resampled to {recipe.target_spacing_mm[0]} x {recipe.target_spacing_mm[1]} x {recipe.target_spacing_mm[2]} mm. Post-processing declared
+{_inputs_and_grid(recipe)} with label 1 = gross tumour volume (SNOMED-CT 108369006 "Neoplasm", category
+49755003 "Morphologically Altered Structure"). Preprocessing: {_preprocessing(recipe)},
+resampled to {recipe.target_spacing_mm[0]} x {recipe.target_spacing_mm[1]} x {recipe.target_spacing_mm[2]} mm. Post-processing declared
 by the model and applied by default (`--raw` turns it off): keep the largest connected component and fill its
 holes, since a gross tumour volume is one mass.
 
@@ -108,10 +143,9 @@ Validation Dice on the model grid during training (iteration: mean): {curve or "
 {_table(all_rows)}
 
 {_comparison_statement(recipe.model_id, evaluation, comparisons)}
-The target set for this model was a mean validation Dice of at least 0.80; it is {"met" if evaluation["mean"] >= 0.8 else "not met"}
-({evaluation["mean"]:.3f}). {_hardest_case(all_rows)}
+{_target_statement(recipe, evaluation)}{_hardest_case(all_rows)}
 
-Reproduce the first row with `medimgai segment --model {recipe.model_id} --input CT=... --input PET=... --input MR=...`
+Reproduce the first row with `medimgai segment --model {recipe.model_id} {_segment_inputs(recipe)}`
 on each validation patient, or all at once with `medimgai train --evaluate-only` (see the README).
 
 ## Limitations

@@ -47,3 +47,12 @@ def test_the_hardest_case_is_found_not_assumed(history):
     own = _evaluation("sts-gtv-ct-pet-mr", [0.50, 0.86, 0.82, 0.77, 0.86, 0.85])
     card = _card(own, {}, history)
     assert "STS_002 is the hardest case." in card and "hardest case for every variant" not in card
+
+
+def test_a_single_input_card_describes_only_its_input_and_sets_no_target(history):
+    own = _evaluation("sts-gtv-pet", [0.78, 0.86, 0.57, 0.81, 0.85, 0.89])
+    card = " ".join(render_model_card(VARIANTS["pet"], own, {}, history, 49.0, "medimgai train ...").split())
+    assert "Input: PET of one patient. Output: a labelmap on the PET grid, or on another image's grid" in card
+    assert "Preprocessing: PET window [0, 15] SUV, resampled to 1.5 x 1.5 x 3.27 mm" in card
+    assert "HU" not in card and "z-score" not in card and "target set for this model" not in card
+    assert "`medimgai segment --model sts-gtv-pet --input PET=... --output-grid CT.nii.gz`" in card
