@@ -75,6 +75,11 @@ class Segmenter:
         """
         started = time.perf_counter()
         spec = self.model.spec
+        reference = images.get(spec.input_names[0])  # a missing one is reported by check_inputs below
+        if output_grid is not None and reference is not None and \
+                overlap_fraction(output_grid, reference, sitk.Transform()) == 0:
+            raise InputError("output grid", f"does not overlap the first input ({spec.input_names[0]}) in physical "
+                                            "space, so the results would be empty")
         alignments = {}
         if align:
             check_inputs(spec, images)
@@ -82,9 +87,6 @@ class Segmenter:
             progress = scaled_progress(progress, 0.3, 1.0)
         progress(Progress(0.0, "preprocessing"))
         prepared = prepare_model_input(spec, images, {name: a.result.transform for name, a in alignments.items()})
-        if output_grid is not None and overlap_fraction(output_grid, prepared.reference, sitk.Transform()) == 0:
-            raise InputError("output grid", f"does not overlap the first input ({spec.input_names[0]}) in physical "
-                                            "space, so the results would be empty")
         estimate = self.estimate_memory(prepared)
         progress(Progress(0.04, f"running on {self.device} (estimated memory {estimate})"))
         if cancel is not None:

@@ -8,6 +8,8 @@ from MedImgAILib.training.recipes import NORMALIZATION, Recipe, TRAIN_PATIENTS, 
 
 __all__ = ["render_model_card"]
 
+UNITS = {"CT": " HU", "PET": " SUV"}  # of the windowed inputs, for the preprocessing line
+
 CITATIONS = """- Vallières M, Freeman CR, Skamene SR, El Naqa I (2015). A radiomics model from joint FDG-PET and MRI texture
   features for the prediction of lung metastases in soft-tissue sarcomas of the extremities. The Cancer Imaging
   Archive. DOI: 10.7937/K9/TCIA.2015.7GO2GSKS
@@ -54,9 +56,6 @@ def _hardest_case(evaluations: Mapping[str, Mapping]) -> str:
     hardest = min(patients, key=lambda p: sum(e["per_patient"].get(p, 1.0) for e in evaluations.values()))
     everywhere = all(patient == hardest for patient in worst.values())
     return f"{hardest} is the hardest case{' for every variant' if everywhere and len(worst) > 1 else ''}."
-
-
-UNITS = {"CT": " HU", "PET": " SUV"}
 
 
 def _preprocessing(recipe: Recipe) -> str:

@@ -23,10 +23,10 @@ from pydicom.uid import (
     generate_uid,
 )
 
-__all__ = ["SeriesSpec", "regular_positions", "save_file", "write_enhanced_ct", "write_rtstruct", "write_series"]
+__all__ = ["SeriesSpec", "regular_positions", "write_enhanced_ct", "write_rtstruct", "write_series"]
 
 
-def save_file(dataset: Dataset, path: Path) -> None:
+def _save_file(dataset: Dataset, path: Path) -> None:
     """Write a conformant DICOM file with pydicom 3 or with 2.4 (the pydicom that Slicer 5.10 and older ship)."""
     try:
         dataset.save_as(path, enforce_file_format=True)
@@ -136,7 +136,7 @@ def write_series(
             if transfer_syntax is not None:
                 dataset.compress(transfer_syntax)
         path = folder / f"slice{file_index:03d}.dcm"
-        save_file(dataset, path)
+        _save_file(dataset, path)
         paths.append(path)
     return paths
 
@@ -173,7 +173,7 @@ def write_enhanced_ct(path: Path, spec: SeriesSpec, shared_orientation: bool = T
         frames.append(frame)
     dataset.PerFrameFunctionalGroupsSequence = frames
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_file(dataset, path)
+    _save_file(dataset, path)
     return path
 
 
@@ -202,5 +202,5 @@ def write_rtstruct(path: Path, spec: SeriesSpec, rois: dict[str, list[np.ndarray
             roi_contour.ContourSequence.append(contour)
         dataset.ROIContourSequence.append(roi_contour)
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_file(dataset, path)
+    _save_file(dataset, path)
     return path
