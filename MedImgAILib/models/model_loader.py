@@ -39,12 +39,17 @@ def _read_json(path: Path) -> Any:
 
 
 def network_from_config(network_def: Mapping[str, Any], source: str, trust: bool = False) -> torch.nn.Module:
-    """Instantiate a network description with MONAI's config parser, after the safety check."""
+    """Instantiate a network description with MONAI's config parser, after the safety check (see config_safety)."""
     from monai.bundle import ConfigParser
 
     check_config_is_safe(network_def, source, trust)
     try:
-        network = ConfigParser({"network_def": dict(network_def)}).get_parsed_content("network_def")
+        parser = ConfigParser({"network_def": dict(network_def)})
+        parser.parse()  # expands MONAI's macros and relative ids; instantiates nothing
+        check_config_is_safe(parser.get(), source, trust)  # what will be built, after every expansion
+        network = parser.get_parsed_content("network_def")
+    except InputError:
+        raise
     except Exception as error:
         raise InputError(source, f"network_def cannot be built ({type(error).__name__}: {str(error)[:200]})") from None
     if not isinstance(network, torch.nn.Module):
