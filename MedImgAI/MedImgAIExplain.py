@@ -5,15 +5,17 @@ Cancel and a cost estimate; the maps (shown over the image) and a table are adde
 """
 
 import json
+from typing import Annotated
 
 import slicer
-from slicer.parameterNodeWrapper import parameterNodeWrapper
+from slicer.parameterNodeWrapper import Choice, parameterNodeWrapper
 from slicer.ScriptedLoadableModule import (
     ScriptedLoadableModule,
     ScriptedLoadableModuleLogic,
     ScriptedLoadableModuleTest,
 )
 
+from MedImgAILib.explain.methods import METHODS
 from MedImgAIWidgets import DATA_CITATION, TaskPanelWidget, lazyLogic
 from slicer import vtkMRMLScalarVolumeNode, vtkMRMLSegmentationNode, vtkMRMLTableNode
 
@@ -38,7 +40,7 @@ class MedImgAIExplain(ScriptedLoadableModule):
 class MedImgAIExplainParameterNode:
     segmentation: vtkMRMLSegmentationNode
     segmentId: str = ""
-    method: str = "gradcam"
+    method: Annotated[str, Choice(list(METHODS))] = "gradcam"
     input1: vtkMRMLScalarVolumeNode
     input2: vtkMRMLScalarVolumeNode
     input3: vtkMRMLScalarVolumeNode

@@ -4,14 +4,17 @@ Thin widget over MedImgAILogic.RegistrationLogic; registration runs in a backgro
 Cancel, the transform node and fused view are created on the main thread when it succeeds.
 """
 
+from typing import Annotated
+
 import slicer
-from slicer.parameterNodeWrapper import parameterNodeWrapper
+from slicer.parameterNodeWrapper import Choice, parameterNodeWrapper
 from slicer.ScriptedLoadableModule import (
     ScriptedLoadableModule,
     ScriptedLoadableModuleLogic,
     ScriptedLoadableModuleTest,
 )
 
+from MedImgAILib.registration.presets import PRESETS
 from MedImgAIWidgets import DATA_CITATION, TaskPanelWidget, lazyLogic
 from slicer import vtkMRMLMarkupsFiducialNode, vtkMRMLScalarVolumeNode, vtkMRMLSegmentationNode, vtkMRMLTransformNode
 
@@ -36,7 +39,7 @@ class MedImgAIRegistration(ScriptedLoadableModule):
 class MedImgAIRegistrationParameterNode:
     fixedVolume: vtkMRMLScalarVolumeNode
     movingVolume: vtkMRMLScalarVolumeNode
-    preset: str = "generic-rigid"
+    preset: Annotated[str, Choice(list(PRESETS))] = "generic-rigid"
     fixedMask: vtkMRMLSegmentationNode
     fixedStructure: vtkMRMLSegmentationNode
     movingStructure: vtkMRMLSegmentationNode
@@ -44,7 +47,7 @@ class MedImgAIRegistrationParameterNode:
     movingLandmarks: vtkMRMLMarkupsFiducialNode
     resample: bool = False
     outputTransform: vtkMRMLTransformNode
-    fusionMethod: str = "vote"
+    fusionMethod: Annotated[str, Choice(["vote", "staple"])] = "vote"
 
 
 class MedImgAIRegistrationWidget(TaskPanelWidget):

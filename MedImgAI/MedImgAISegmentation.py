@@ -6,10 +6,11 @@ the scene is changed on the main thread, and only when the run succeeds.
 
 import os
 import pathlib
+from typing import Annotated
 
 import qt
 import slicer
-from slicer.parameterNodeWrapper import parameterNodeWrapper
+from slicer.parameterNodeWrapper import Choice, parameterNodeWrapper
 from slicer.ScriptedLoadableModule import (
     ScriptedLoadableModule,
     ScriptedLoadableModuleLogic,
@@ -40,13 +41,16 @@ class MedImgAISegmentation(ScriptedLoadableModule):
 class MedImgAISegmentationParameterNode:
     """Saved in the scene, so a saved scene reproduces the run."""
 
+    # model and modelPath have no SlicerParameterName in the .ui: the widget syncs them itself, because the catalog
+    # ids can change (a Choice would refuse a scene naming a model this version no longer has) and a pathlib.Path
+    # would show an empty path as ".".
     model: str = "sts-gtv-ct-pet-mr"
-    modelPath: pathlib.Path  # a model of the user's own; when set, used instead of the catalog model
+    modelPath: str = ""  # a model of the user's own; when set, used instead of the catalog model
     input1: vtkMRMLScalarVolumeNode
     input2: vtkMRMLScalarVolumeNode
     input3: vtkMRMLScalarVolumeNode
     registerInputs: bool = False
-    device: str = "auto"
+    device: Annotated[str, Choice(["auto", "cpu", "cuda", "mps"])] = "auto"
     probabilities: bool = False
     outputSegmentation: vtkMRMLSegmentationNode
 

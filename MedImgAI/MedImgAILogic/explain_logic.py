@@ -1,6 +1,7 @@
 """Explanations on the scene: maps as volume nodes shown over the image, numbers as a table node.
 
-compute() reads nodes only (worker thread); apply() adds nodes (main thread); explain() does both.
+compute() reads nodes only; start() runs it in a worker process (the panels); apply() adds nodes (main thread);
+explain() does both.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import SimpleITK as sitk
 from MedImgAILib.errors import InputError
 from MedImgAILib.models import LoadedModel, load_model
 from MedImgAILib.runtime import CancelToken, ProgressCallback, no_progress
+from MedImgAILib.worker import WorkerProcess, submit_explanation
 from MedImgAILogic.node_geometry import describe_node
 from MedImgAILogic.scene_transaction import scene_transaction
 from MedImgAILogic.color_legend import add_color_legend
@@ -70,6 +72,14 @@ class ExplainLogic:
         loaded = model if isinstance(model, LoadedModel) else self._load_model(model, progress=progress, cancel=cancel)
         images = {name: image_from_volume_node(node) for name, node in input_nodes.items() if node is not None}
         return explain(loaded, images, method, target_label, component, progress=progress, cancel=cancel, **options)
+
+    @staticmethod
+    def start(input_nodes: Mapping[str, object], model: str, method: str, target_label=None,
+              component: int | None = None, worker: WorkerProcess | None = None, **options) -> WorkerProcess:
+        """compute() in a worker process, the panels' path: the nodes are read now, on the main thread; poll the
+        returned worker and apply() its result() when it is done."""
+        images = {name: image_from_volume_node(node) for name, node in input_nodes.items() if node is not None}
+        return submit_explanation(images, str(model), method, target_label, component, worker=worker, **options)
 
     def apply(self, scene, result, reference_node, name: str | None = None) -> ExplainOutcome:
         name = name or f"{reference_node.GetName()} {result.method}"

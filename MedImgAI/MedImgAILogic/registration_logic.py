@@ -1,7 +1,8 @@
 """Registration on the scene: fixed and moving volume nodes in; a transform node (linear or deformable) that
 aligns the moving volume when placed under it, an optional resampled volume, and a fused view out.
 
-compute() reads nodes and touches nothing (worker thread); apply() changes the scene (main thread)."""
+compute() reads nodes and touches nothing; start() runs it in a worker process (the panels); apply() changes
+the scene (main thread)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import SimpleITK as sitk
 from MedImgAILib.errors import InputError
 from MedImgAILib.registration import PET_OVERLAY, RegistrationResult, register, resample_to_fixed
 from MedImgAILib.runtime import CancelToken, ProgressCallback, no_progress
+from MedImgAILib.worker import WorkerProcess, submit_registration
 from MedImgAILogic.node_geometry import describe_node
 from MedImgAILogic.scene_transaction import scene_transaction
 from MedImgAILogic.segmentation_nodes import labelmap_from_segmentation_node
@@ -76,6 +78,26 @@ class RegistrationLogic:
         The structure nodes (segmentation or labelmap volume nodes, the same structure on each image) are what
         the structure-guided presets align.
         """
+        arguments = self._register_arguments(fixed_node, moving_node, fixed_mask_node, moving_mask_node,
+                                             fixed_landmarks_node, moving_landmarks_node, fixed_structure_node,
+                                             moving_structure_node)
+        return register(preset=preset, initialization=initialization, progress=progress, cancel=cancel, **arguments)
+
+    def start(self, fixed_node, moving_node, preset: str = "generic-rigid", fixed_mask_node=None,
+              moving_mask_node=None, fixed_landmarks_node=None, moving_landmarks_node=None,
+              initialization: str | None = None, fixed_structure_node=None, moving_structure_node=None,
+              worker: WorkerProcess | None = None) -> WorkerProcess:
+        """compute() in a worker process, the panels' path: the nodes are read now, on the main thread; poll the
+        returned worker and apply() its result() when it is done."""
+        arguments = self._register_arguments(fixed_node, moving_node, fixed_mask_node, moving_mask_node,
+                                             fixed_landmarks_node, moving_landmarks_node, fixed_structure_node,
+                                             moving_structure_node)
+        return submit_registration(preset=preset, initialization=initialization, worker=worker, **arguments)
+
+    @staticmethod
+    def _register_arguments(fixed_node, moving_node, fixed_mask_node, moving_mask_node, fixed_landmarks_node,
+                            moving_landmarks_node, fixed_structure_node, moving_structure_node) -> dict:
+        """The images, masks, landmarks and structures of register(), read from the nodes (main thread)."""
         if fixed_node is None or moving_node is None:
             raise InputError(None, "a fixed and a moving volume node are needed")
         if fixed_node is moving_node:
@@ -92,8 +114,9 @@ class RegistrationLogic:
         structures = None
         if fixed_structure_node is not None or moving_structure_node is not None:
             structures = (_structure_image(fixed_structure_node), _structure_image(moving_structure_node))
-        return register(fixed, moving, preset, _mask_image(fixed_mask_node, fixed), _mask_image(moving_mask_node, moving),
-                        landmarks, progress, cancel, initialization, structures)
+        return {"fixed": fixed, "moving": moving, "fixed_mask": _mask_image(fixed_mask_node, fixed),
+                "moving_mask": _mask_image(moving_mask_node, moving), "landmarks": landmarks,
+                "structures": structures}
 
     def apply(self, scene, result: RegistrationResult, fixed_node, moving_node, resample: bool = False,
               place_moving_under_transform: bool = True, name: str | None = None) -> RegistrationOutcome:

@@ -1,6 +1,6 @@
 """Segmentation on the scene: input volume nodes in, a segmentation node (names, colours, terminology,
-provenance) out. compute() touches no node and can run on a worker thread; apply() changes the scene and
-must run on the main thread; segment() does both."""
+provenance) out. compute() reads the nodes and runs the model in this process; start() runs it in a worker
+process (the panels); apply() changes the scene and must run on the main thread; segment() does both."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from MedImgAILib.inference.input_alignment import poorly_overlapping_inputs
 from MedImgAILib.inference.model_input import check_inputs
 from MedImgAILib.models import LoadedModel, load_model
 from MedImgAILib.runtime import CancelToken, ProgressCallback, no_progress
+from MedImgAILib.worker import WorkerProcess, submit_segmentation
 from MedImgAILogic.node_geometry import describe_node
 from MedImgAILogic.scene_transaction import scene_transaction
 from MedImgAILogic.segmentation_nodes import SegmentInfo, add_segmentation_node_from_labelmap
@@ -33,6 +34,14 @@ class SegmentationOutcome:
     probability_node: object | None
     result: SegmentationResult
     transform_nodes: dict = field(default_factory=dict)  # {input name: transform node}, for aligned inputs
+
+
+def _check_alignable(input_nodes: Mapping[str, object], align: Sequence[str]) -> None:
+    for name in align:
+        node = input_nodes.get(name)
+        if node is not None and node.GetParentTransformNode() is not None:
+            raise InputError(describe_node(node), "already has a parent transform; harden it before "
+                                                  "registering it to the reference")
 
 
 class SegmentationLogic:
@@ -70,14 +79,20 @@ class SegmentationLogic:
         align: secondary inputs to register rigidly to the reference first; apply() then puts each of these
         volume nodes under its new transform node, so they line up in the views as they did for the model.
         """
-        for name in align:
-            node = input_nodes.get(name)
-            if node is not None and node.GetParentTransformNode() is not None:
-                raise InputError(describe_node(node), "already has a parent transform; harden it before "
-                                                      "registering it to the reference")
+        _check_alignable(input_nodes, align)
         loaded = self._loaded(model, progress, cancel)
         images = self._images(input_nodes, loaded)
         return Segmenter(loaded, device, postprocessing)(images, probabilities, progress, cancel, align=align)
+
+    @staticmethod
+    def start(input_nodes: Mapping[str, object], model: str, device: str = "auto",
+              postprocessing: PostProcessing | None = None, probabilities: bool = False, align: Sequence[str] = (),
+              worker: WorkerProcess | None = None) -> WorkerProcess:
+        """compute() in a worker process, the panels' path: the nodes' images (world coordinates) are read now,
+        on the main thread; poll the returned worker and apply() its result() when it is done."""
+        _check_alignable(input_nodes, align)
+        images = {name: image_from_volume_node(node) for name, node in input_nodes.items() if node is not None}
+        return submit_segmentation(images, str(model), device, probabilities, align, postprocessing, worker=worker)
 
     def apply(self, scene, result: SegmentationResult, reference_node, name: str | None = None,
               input_nodes: Mapping[str, object] | None = None) -> SegmentationOutcome:

@@ -1,11 +1,13 @@
 """Models: declarations, safe loading (bundles, TorchScript, state dicts), the catalog and verified downloads.
 
-Loading needs torch; it is imported on first use of a loader, so listing the catalog stays fast.
+Loading needs torch; it is imported on first use of a loader, so listing the catalog and reading a model's
+declaration (``read_declaration``, metadata only, for the panels) stay fast and never import torch.
 """
 
 from importlib import import_module
 
 from MedImgAILib.models.catalog import CatalogEntry, load_catalog
+from MedImgAILib.models.model_declaration import ModelNotDownloadedError, model_input_names, read_declaration
 from MedImgAILib.models.model_spec import CodedConcept, InputSpec, LabelSpec, ModelSpec
 
 _LAZY = {
@@ -15,7 +17,8 @@ _LAZY = {
     "load_model": "MedImgAILib.models.model_resolver",
 }
 
-__all__ = ["CatalogEntry", "CodedConcept", "InputSpec", "LabelSpec", "ModelSpec", "load_catalog", *_LAZY]
+__all__ = ["CatalogEntry", "CodedConcept", "InputSpec", "LabelSpec", "ModelNotDownloadedError", "ModelSpec",
+           "load_catalog", "model_input_names", "read_declaration", *_LAZY]
 
 
 def __getattr__(name: str):
