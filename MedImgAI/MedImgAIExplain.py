@@ -1,7 +1,7 @@
 """MedImgAI Explain: saliency, uncertainty and per-modality attribution for a segment made by a MedImgAI model.
 
-Thin widget over MedImgAILogic.ExplainLogic; the explanation runs in a background thread with progress,
-Cancel and a cost estimate; the maps (shown over the image) and a table are added when it succeeds.
+Thin widget over MedImgAILogic.ExplainLogic; the explanation and its cost estimate run in a worker process with
+progress and Cancel; the maps (shown over the image) and a table are added when it succeeds.
 """
 
 import json
@@ -15,8 +15,8 @@ from slicer.ScriptedLoadableModule import (
     ScriptedLoadableModuleTest,
 )
 
-from MedImgAILib.explain.methods import METHODS
-from MedImgAIWidgets import DATA_CITATION, TaskPanelWidget, lazyLogic
+from MedImgAIWidgets import DATA_CITATION, TaskPanelWidget, lazyLogic, showingErrors  # first: finds MedImgAILib
+from MedImgAILib.explain.methods import METHODS  # isort: skip
 from slicer import vtkMRMLScalarVolumeNode, vtkMRMLSegmentationNode, vtkMRMLTableNode
 
 
@@ -26,7 +26,7 @@ class MedImgAIExplain(ScriptedLoadableModule):
         ScriptedLoadableModule.__init__(self, parent)
         self.parent.title = "MedImgAI Explain"
         self.parent.categories = ["MedImgAI"]
-        self.parent.dependencies = []
+        self.parent.dependencies = ["Segmentations", "Markups"]
         self.parent.contributors = ["MedImgAI founding engineers (MedImgAI)"]
         self.parent.helpText = (
             "Explain a segment made by a MedImgAI model: Grad-CAM, gradients, integrated gradients, occlusion, "
@@ -59,7 +59,6 @@ class MedImgAIExplainWidget(TaskPanelWidget):
         return MedImgAIExplainLogic()
 
     def setupPanel(self):
-        self.ui.methodComboBox.addItems(self.logic.methods())
         self.ui.estimateButton.connect("clicked(bool)", self.onEstimateButton)
         self.ui.nextUncertainButton.connect("clicked(bool)", self.onNextUncertain)
 
@@ -68,16 +67,23 @@ class MedImgAIExplainWidget(TaskPanelWidget):
         return self.logic.request(p.segmentation, p.segmentId, [p.input1, p.input2, p.input3])
 
     def onEstimateButton(self):
-        with slicer.util.tryWithErrorDisplay("Could not estimate the cost.", waitCursor=True):
+        """The estimate runs the model once: in a worker, like Apply (which reads Cancel meanwhile)."""
+        if self._task is not None:
+            return
+        with showingErrors("Could not estimate the cost.", self.ui.statusLabel), slicer.util.WaitCursor():
             inputs, model, label = self._request()
-            self.ui.statusLabel.text = f"Estimated: {self.logic.estimate(inputs, model, self._parameterNode.method)}"
+            worker = self.logic.explainer.start_cost_estimate(inputs, model, self._parameterNode.method,
+                                                              worker=self.takeWorker())
+            self.runTask(worker, lambda estimate: f"Estimated: {estimate}", list(inputs.values()))
 
     def startTask(self):
         self._inputs, model, label = self._request()
-        return self.logic.startExplanation(self._inputs, model, self._parameterNode.method, label)
+        worker = self.logic.explainer.start(self._inputs, model, self._parameterNode.method, label,
+                                            worker=self.takeWorker())
+        return worker, list(self._inputs.values()) + [self._parameterNode.segmentation]
 
     def onTaskFinished(self, result):
-        outcome = self.logic.apply(result, next(iter(self._inputs.values())))
+        outcome = self.logic.apply(result, next(node for node in self._inputs.values() if node is not None))
         self._parameterNode.outputTable = outcome.table_node
         self.ui.resultTableView.setMRMLTableNode(outcome.table_node)
         self._points = result.table.get("most_uncertain_points_lps", [])
@@ -101,12 +107,6 @@ class MedImgAIExplainLogic(ScriptedLoadableModuleLogic):
     def getParameterNode(self):
         return MedImgAIExplainParameterNode(super().getParameterNode())
 
-    @staticmethod
-    def methods():
-        from MedImgAILib.explain import METHODS
-
-        return list(METHODS)
-
     def request(self, segmentationNode, segmentId, volumeNodes):
         """({model input: volume node}, model id, target label) for a segment made by a MedImgAI model."""
         from MedImgAILib.errors import InputError
@@ -120,46 +120,56 @@ class MedImgAIExplainLogic(ScriptedLoadableModuleLogic):
             segmentationNode.GetSegmentation().GetNthSegment(0)
         return dict(zip(names, volumeNodes)), model, segment.GetName() if segment else None
 
-    def estimate(self, inputNodes, model, method):
-        from MedImgAILib.explain import estimate_cost
-        from MedImgAILib.inference import prepare_model_input
-        from MedImgAILib.models import load_model
-        from MedImgAILogic import image_from_volume_node
-
-        loaded = load_model(model)
-        images = {name: image_from_volume_node(node) for name, node in inputNodes.items()}
-        return estimate_cost(loaded, prepare_model_input(loaded.spec, images), method, steps=32, samples=8)
-
-    def startExplanation(self, inputNodes, model, method, label):
-        from MedImgAILib.runtime import BackgroundTask
-
-        return BackgroundTask(lambda progress, cancel: self.explainer.compute(
-            inputNodes, model, method, label, progress=progress, cancel=cancel)).start()
-
     def apply(self, result, referenceNode):
         return self.explainer.apply(slicer.mrmlScene, result, referenceNode)
 
 
 class MedImgAIExplainTest(ScriptedLoadableModuleTest):
-    """Runs inside Slicer: Grad-CAM of the sample case's tumour."""
+    """Runs inside Slicer: Grad-CAM of the sample case's tumour, through the logic and through the panel."""
 
     def setUp(self):
         slicer.mrmlScene.Clear()
 
     def runTest(self):
-        self.setUp()
-        self.test_gradcam_of_the_sample_tumour_adds_a_map_over_the_ct()
+        for test in (self.test_gradcam_of_the_sample_tumour_adds_a_map_over_the_ct,
+                     self.test_the_panel_explains_in_a_worker_and_cancel_changes_nothing):
+            self.setUp()
+            test()
+
+    @staticmethod
+    def _segmentedSampleCase():
+        from MedImgAILogic import SegmentationLogic
+        from MedImgAIWidgets.panel_driver import loadSampleVolumes
+
+        nodes = loadSampleVolumes()
+        return nodes, SegmentationLogic().segment(slicer.mrmlScene, nodes, "sts-gtv-ct-pet-mr").segmentation_node
 
     def test_gradcam_of_the_sample_tumour_adds_a_map_over_the_ct(self):
-        from MedImgAILib.sample_case import find_case
-        from MedImgAILogic import SegmentationLogic
-
-        case = find_case()
-        nodes = {name: slicer.util.loadVolume(str(case.images[key])) for name, key in
-                 (("CT", "CT"), ("PET", "PET"), ("MR", "MR_T1"))}
-        segmentation = SegmentationLogic().segment(slicer.mrmlScene, nodes, "sts-gtv-ct-pet-mr").segmentation_node
+        nodes, segmentation = self._segmentedSampleCase()
         logic = MedImgAIExplainLogic()
         inputs, model, label = logic.request(segmentation, "", list(nodes.values()))
         outcome = logic.explainer.explain(slicer.mrmlScene, inputs, model, "gradcam", target_label=label)
         self.assertEqual(outcome.map_nodes[0].GetImageData().GetDimensions(), nodes["CT"].GetImageData().GetDimensions())
         self.delayDisplay("Explanation of the sample case passed")
+
+    def test_the_panel_explains_in_a_worker_and_cancel_changes_nothing(self):
+        from MedImgAIWidgets.panel_driver import clickApplyAndCancel, clickApplyAndWait, openPanel, sceneNodeIds
+
+        nodes, segmentation = self._segmentedSampleCase()
+        widget = openPanel("MedImgAIExplain")
+        parameters = widget._parameterNode
+        parameters.segmentation = segmentation
+        parameters.input1, parameters.input2, parameters.input3 = nodes["CT"], nodes["PET"], nodes["MR"]
+        parameters.method = "gradcam"
+        before = sceneNodeIds()
+        self.assertIn("Cancelled", clickApplyAndCancel(widget))
+        self.assertEqual(sceneNodeIds(), before)
+        status = clickApplyAndWait(widget)
+        table = parameters.outputTable
+        self.assertIsNotNone(table, status)
+        maps = [node for node in slicer.util.getNodesByClass("vtkMRMLScalarVolumeNode")
+                if node.GetAttribute("MedImgAI.Explanation")]
+        self.assertEqual(len(maps), 1, status)
+        self.assertEqual(maps[0].GetImageData().GetDimensions(), nodes["CT"].GetImageData().GetDimensions())
+        self.assertGreater(slicer.util.arrayFromVolume(maps[0]).max(), 0)
+        self.delayDisplay(f"The panel explained the sample tumour: {status}")

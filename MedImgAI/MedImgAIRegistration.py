@@ -1,7 +1,8 @@
 """MedImgAI Registration: align a moving volume to a fixed one, see them fused, combine segmentations.
 
-Thin widget over MedImgAILogic.RegistrationLogic; registration runs in a background thread with progress and
-Cancel, the transform node and fused view are created on the main thread when it succeeds.
+Thin widget over MedImgAILogic.RegistrationLogic; registration runs in a worker process with progress and
+Cancel, the transform node and fused view are created on the main thread when it succeeds, for the volumes it
+ran on.
 """
 
 from typing import Annotated
@@ -14,8 +15,8 @@ from slicer.ScriptedLoadableModule import (
     ScriptedLoadableModuleTest,
 )
 
-from MedImgAILib.registration.presets import PRESETS
-from MedImgAIWidgets import DATA_CITATION, TaskPanelWidget, lazyLogic
+from MedImgAIWidgets import DATA_CITATION, TaskPanelWidget, lazyLogic, showingErrors  # first: finds MedImgAILib
+from MedImgAILib.registration.presets import PRESETS  # isort: skip
 from slicer import vtkMRMLMarkupsFiducialNode, vtkMRMLScalarVolumeNode, vtkMRMLSegmentationNode, vtkMRMLTransformNode
 
 
@@ -25,7 +26,7 @@ class MedImgAIRegistration(ScriptedLoadableModule):
         ScriptedLoadableModule.__init__(self, parent)
         self.parent.title = "MedImgAI Registration"
         self.parent.categories = ["MedImgAI"]
-        self.parent.dependencies = []
+        self.parent.dependencies = ["Segmentations", "Markups"]
         self.parent.contributors = ["MedImgAI founding engineers (MedImgAI)"]
         self.parent.helpText = (
             "Register MR, PET and CT volumes with named presets (rigid, affine, deformable), get a transform node "
@@ -58,8 +59,6 @@ class MedImgAIRegistrationWidget(TaskPanelWidget):
         return MedImgAIRegistrationLogic()
 
     def setupPanel(self):
-        self.ui.presetComboBox.addItems(self.logic.presetNames())
-        self.ui.fusionMethodComboBox.addItems(["vote", "staple"])
         self.ui.opacitySlider.connect("valueChanged(double)", self.logic.setForegroundOpacity)
         self.ui.checkerboardButton.connect("clicked(bool)", lambda: self._addDisplayVolume("checkerboard"))
         self.ui.differenceButton.connect("clicked(bool)", lambda: self._addDisplayVolume("difference"))
@@ -67,22 +66,29 @@ class MedImgAIRegistrationWidget(TaskPanelWidget):
 
     def startTask(self):
         p = self._parameterNode
-        return self.logic.startRegistration(p.fixedVolume, p.movingVolume, p.preset, p.fixedMask,
-                                            p.fixedLandmarks, p.movingLandmarks, p.fixedStructure, p.movingStructure)
+        # The result applies to these, whatever the selectors show when the run ends.
+        self._run = (p.fixedVolume, p.movingVolume, p.resample)
+        nodes = [p.fixedVolume, p.movingVolume, p.fixedMask, p.fixedLandmarks, p.movingLandmarks, p.fixedStructure,
+                 p.movingStructure]
+        worker = self.logic.registration.start(
+            p.fixedVolume, p.movingVolume, p.preset, fixed_mask_node=p.fixedMask, fixed_landmarks_node=p.fixedLandmarks,
+            moving_landmarks_node=p.movingLandmarks, fixed_structure_node=p.fixedStructure,
+            moving_structure_node=p.movingStructure, worker=self.takeWorker())
+        return worker, nodes
 
     def onTaskFinished(self, result):
-        p = self._parameterNode
-        outcome = self.logic.apply(result, p.fixedVolume, p.movingVolume, p.resample)
-        p.outputTransform = outcome.transform_node
+        fixed, moving, resample = self._run
+        outcome = self.logic.apply(result, fixed, moving, resample)
+        self._parameterNode.outputTransform = outcome.transform_node
         self.ui.reportLabel.text = result.report.summary()
         return "Done" + (" with warnings" if result.report.warnings else "")
 
     def _addDisplayVolume(self, kind):
-        with slicer.util.tryWithErrorDisplay(f"Could not make the {kind} volume.", waitCursor=True):
+        with showingErrors(f"Could not make the {kind} volume.", self.ui.statusLabel), slicer.util.WaitCursor():
             self.logic.addDisplayVolume(kind, self._parameterNode.fixedVolume, self._parameterNode.movingVolume)
 
     def onFuseButton(self):
-        with slicer.util.tryWithErrorDisplay("Fusion failed.", waitCursor=True):
+        with showingErrors("Fusion failed.", self.ui.statusLabel), slicer.util.WaitCursor():
             nodes = self.ui.fusionSegmentationsSelector.checkedNodes()
             outcome = self.logic.fuseSegmentations(nodes, self._parameterNode.fusionMethod,
                                                    self._parameterNode.fixedVolume)
@@ -98,21 +104,6 @@ class MedImgAIRegistrationLogic(ScriptedLoadableModuleLogic):
 
     def getParameterNode(self):
         return MedImgAIRegistrationParameterNode(super().getParameterNode())
-
-    @staticmethod
-    def presetNames():
-        from MedImgAILib.registration import PRESETS
-
-        return list(PRESETS)
-
-    def startRegistration(self, fixed, moving, preset, fixedMask=None, fixedLandmarks=None, movingLandmarks=None,
-                          fixedStructure=None, movingStructure=None):
-        from MedImgAILib.runtime import BackgroundTask
-
-        return BackgroundTask(lambda progress, cancel: self.registration.compute(
-            fixed, moving, preset, fixed_mask_node=fixedMask, fixed_landmarks_node=fixedLandmarks,
-            moving_landmarks_node=movingLandmarks, fixed_structure_node=fixedStructure,
-            moving_structure_node=movingStructure, progress=progress, cancel=cancel)).start()
 
     def apply(self, result, fixed, moving, resample=False):
         return self.registration.apply(slicer.mrmlScene, result, fixed, moving, resample)
@@ -139,66 +130,95 @@ class MedImgAIRegistrationLogic(ScriptedLoadableModuleLogic):
 
 
 class MedImgAIRegistrationTest(ScriptedLoadableModuleTest):
-    """Runs inside Slicer: PET of the sample case onto its CT."""
+    """Runs inside Slicer: the sample case's PET and MR onto its CT, through the logic and through the panel."""
 
     def setUp(self):
         slicer.mrmlScene.Clear()
 
     def runTest(self):
-        self.setUp()
-        self.test_pet_onto_ct_gives_a_transform_and_a_report()
-        self.setUp()
-        self.test_display_volumes_and_decision_fusion()
-        self.setUp()
-        self.test_tumour_contours_guide_mr_onto_ct()
+        for test in (self.test_pet_onto_ct_gives_a_transform_and_a_report,
+                     self.test_display_volumes_and_decision_fusion,
+                     self.test_tumour_contours_guide_mr_onto_ct,
+                     self.test_the_panel_registers_in_a_worker_and_cancel_changes_nothing):
+            self.setUp()
+            test()
 
     def test_pet_onto_ct_gives_a_transform_and_a_report(self):
-        from MedImgAILib.sample_case import find_case
+        from MedImgAIWidgets.panel_driver import loadSampleVolumes
 
-        case = find_case()
-        ct = slicer.util.loadVolume(str(case.images["CT"]))
-        pet = slicer.util.loadVolume(str(case.images["PET"]))
-        logic = MedImgAIRegistrationLogic()
-        outcome = logic.registration.register(slicer.mrmlScene, ct, pet, "pet-to-ct-rigid")
-        self.assertIs(pet.GetParentTransformNode(), outcome.transform_node)
+        nodes = loadSampleVolumes()
+        outcome = MedImgAIRegistrationLogic().registration.register(slicer.mrmlScene, nodes["CT"], nodes["PET"],
+                                                                    "pet-to-ct-rigid")
+        self.assertIs(nodes["PET"].GetParentTransformNode(), outcome.transform_node)
         self.assertLess(outcome.result.report.metric_after, outcome.result.report.metric_before)
         self.delayDisplay("Registration of the sample case passed")
 
     def test_display_volumes_and_decision_fusion(self):
-        from MedImgAILib.sample_case import find_case
+        from MedImgAIWidgets.panel_driver import loadSampleSegmentation, loadSampleVolumes
 
-        case = find_case()
-        ct = slicer.util.loadVolume(str(case.images["CT"]))
-        mr = slicer.util.loadVolume(str(case.images["MR_T1"]))
+        nodes = loadSampleVolumes()
         logic = MedImgAIRegistrationLogic()
-        board = logic.addDisplayVolume("checkerboard", ct, mr)
-        self.assertEqual(board.GetImageData().GetDimensions(), ct.GetImageData().GetDimensions())
-        segmentations = [_loadSegmentation(case.masks[name], f"GTV {name}") for name in ("CT", "MR_T1", "PET")]
-        outcome = logic.fuseSegmentations(segmentations, "staple", ct)
+        board = logic.addDisplayVolume("checkerboard", nodes["CT"], nodes["MR"])
+        self.assertEqual(board.GetImageData().GetDimensions(), nodes["CT"].GetImageData().GetDimensions())
+        segmentations = [loadSampleSegmentation(name, f"GTV {name}") for name in ("CT", "MR_T1", "PET")]
+        outcome = logic.fuseSegmentations(segmentations, "staple", nodes["CT"])
         self.assertEqual(outcome.segmentation_node.GetSegmentation().GetNumberOfSegments(), 1)
         self.assertGreater(slicer.util.arrayFromVolume(outcome.agreement_node).max(), 0.99)
         self.delayDisplay("Display volumes and decision fusion passed")
 
     def test_tumour_contours_guide_mr_onto_ct(self):
-        from MedImgAILib.sample_case import find_case
+        from MedImgAIWidgets.panel_driver import loadSampleSegmentation, loadSampleVolumes
 
-        case = find_case()
-        ct = slicer.util.loadVolume(str(case.images["CT"]))
-        mr = slicer.util.loadVolume(str(case.images["MR_T1"]))
-        ctTumour = _loadSegmentation(case.masks["CT"], "GTV CT")
-        mrTumour = _loadSegmentation(case.masks["MR_T1"], "GTV MR")
+        nodes = loadSampleVolumes()
         outcome = MedImgAIRegistrationLogic().registration.register(
-            slicer.mrmlScene, ct, mr, "structure-guided-rigid", fixed_structure_node=ctTumour,
-            moving_structure_node=mrTumour)
+            slicer.mrmlScene, nodes["CT"], nodes["MR"], "structure-guided-rigid",
+            fixed_structure_node=loadSampleSegmentation("CT", "GTV CT"),
+            moving_structure_node=loadSampleSegmentation("MR_T1", "GTV MR"))
         self.assertGreater(outcome.result.report.structure_dice_after, 0.9)
-        self.assertIs(mr.GetParentTransformNode(), outcome.transform_node)
+        self.assertIs(nodes["MR"].GetParentTransformNode(), outcome.transform_node)
         self.delayDisplay("Structure-guided registration passed")
 
+    def test_the_panel_registers_in_a_worker_and_cancel_changes_nothing(self):
+        """The MR is displaced by a known 8 mm; structure-guided registration through the panel brings its tumour
+        back onto the CT's (the applied transform moves the MR tumour's centre to within 2 mm of the CT's)."""
+        import numpy as np
+        from MedImgAIWidgets.panel_driver import (clickApplyAndCancel, clickApplyAndWait, loadSampleSegmentation,
+                                                  loadSampleVolumes, openPanel, sceneNodeIds)
 
-def _loadSegmentation(path, name):
-    """A labelmap file as a segmentation node (the labelmap volume it came from is removed)."""
-    labelmap = slicer.util.loadLabelVolume(str(path))
-    segmentation = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLSegmentationNode", name)
-    slicer.modules.segmentations.logic().ImportLabelmapToSegmentationNode(labelmap, segmentation)
-    slicer.mrmlScene.RemoveNode(labelmap)
-    return segmentation
+        nodes = loadSampleVolumes()
+        ctTumour, mrTumour = loadSampleSegmentation("CT", "GTV CT"), loadSampleSegmentation("MR_T1", "GTV MR")
+        centre = np.array(mrTumour.GetSegmentCenterRAS(mrTumour.GetSegmentation().GetNthSegmentID(0)))
+        aligned = self._registeredCentre(nodes, ctTumour, mrTumour, centre)
+        for node in (nodes["MR"], mrTumour):  # displace MR and its contour together, as another session would
+            node.ApplyTransformMatrix(slicer.util.vtkMatrixFromArray(np.array(
+                [[1, 0, 0, 8.0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]])))
+        widget = openPanel("MedImgAIRegistration")
+        parameters = widget._parameterNode
+        parameters.fixedVolume, parameters.movingVolume = nodes["CT"], nodes["MR"]
+        parameters.fixedStructure, parameters.movingStructure = ctTumour, mrTumour
+        parameters.preset = "structure-guided-rigid"
+        before = sceneNodeIds()
+        self.assertIn("Cancelled", clickApplyAndCancel(widget))
+        self.assertEqual(sceneNodeIds(), before)
+        self.assertIsNone(nodes["MR"].GetParentTransformNode())
+        parameters.movingVolume = nodes["PET"]  # changing the selectors during a run must not matter...
+        status = clickApplyAndWait(widget)
+        self.assertIsNone(nodes["PET"].GetParentTransformNode(), status)  # ...the run started with the MR
+        transform = nodes["MR"].GetParentTransformNode()
+        self.assertIsNotNone(transform, status)
+        moved = np.array(transform.GetTransformToParent().TransformPoint(list(centre + [8.0, 0.0, 0.0])))
+        self.assertLess(np.linalg.norm(moved - aligned), 2.0, status)
+        self.delayDisplay(f"The panel registered the displaced MR: {status}")
+
+    @staticmethod
+    def _registeredCentre(nodes, ctTumour, mrTumour, centre):
+        """Where structure-guided registration puts the undisplaced MR tumour's centre (the target for the panel)."""
+        import numpy as np
+
+        outcome = MedImgAIRegistrationLogic().registration.register(
+            slicer.mrmlScene, nodes["CT"], nodes["MR"], "structure-guided-rigid", fixed_structure_node=ctTumour,
+            moving_structure_node=mrTumour)
+        aligned = np.array(outcome.transform_node.GetTransformToParent().TransformPoint(list(centre)))
+        nodes["MR"].SetAndObserveTransformNodeID(None)
+        slicer.mrmlScene.RemoveNode(outcome.transform_node)
+        return aligned

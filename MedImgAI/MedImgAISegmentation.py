@@ -1,11 +1,10 @@
 """MedImgAI Segmentation: run a catalog or local model on volumes of the scene and get a segmentation.
 
-Thin widget over MedImgAILogic.SegmentationLogic: the model runs in a background thread (progress bar, Cancel),
-the scene is changed on the main thread, and only when the run succeeds.
+Thin widget over MedImgAILogic.SegmentationLogic: the model runs in a worker process (progress bar, Cancel), the
+scene is changed on the main thread, and only when the run succeeds.
 """
 
 import os
-import pathlib
 from typing import Annotated
 
 import qt
@@ -27,7 +26,7 @@ class MedImgAISegmentation(ScriptedLoadableModule):
         ScriptedLoadableModule.__init__(self, parent)
         self.parent.title = "MedImgAI Segmentation"
         self.parent.categories = ["MedImgAI"]
-        self.parent.dependencies = []
+        self.parent.dependencies = ["Segmentations"]
         self.parent.contributors = ["MedImgAI founding engineers (MedImgAI)"]
         self.parent.helpText = (
             "Segment CT, PET and MR volumes with MONAI models from the MedImgAI catalog or your own bundle. "
@@ -64,32 +63,63 @@ class MedImgAISegmentationWidget(TaskPanelWidget):
 
     def setupPanel(self):
         self.ui.modelComboBox.addItems(self.logic.catalogIds())
-        self.ui.deviceComboBox.addItems(["auto", "cpu", "cuda", "mps"])
-        self.ui.modelComboBox.connect("currentTextChanged(QString)", lambda _: self._updateInputLabels())
-        self.ui.modelPathLineEdit.connect("currentPathChanged(QString)", lambda _: self._updateInputLabels())
+        self.ui.modelComboBox.connect("currentIndexChanged(int)", self.onModelChosen)
+        # currentPathChanged fires on every keystroke: act quietly then, and say what is wrong on editing finished
+        self.ui.modelPathLineEdit.connect("currentPathChanged(QString)", lambda _: self.onModelPathEdited(False))
+        for lineEdit in slicer.util.findChildren(self.ui.modelPathLineEdit, className="QLineEdit"):
+            lineEdit.connect("editingFinished()", lambda: self.onModelPathEdited(True))
 
     def onParameterNodeSet(self):
-        self._updateInputLabels()
+        """model and modelPath are synced by hand (the catalog can change; an empty path is not ".")."""
+        parameters = self._parameterNode
+        ids = self.logic.catalogIds()
+        if parameters.model not in ids and ids:
+            parameters.model = ids[0]
+        with slicer.util.NodeModify(parameters):
+            self.ui.modelComboBox.blockSignals(True)
+            self.ui.modelComboBox.currentIndex = ids.index(parameters.model) if parameters.model in ids else -1
+            self.ui.modelComboBox.blockSignals(False)
+            self.ui.modelPathLineEdit.blockSignals(True)
+            self.ui.modelPathLineEdit.currentPath = parameters.modelPath
+            self.ui.modelPathLineEdit.blockSignals(False)
+        self._updateInputs(explain=False)
+
+    def onModelChosen(self, index):
+        if self._parameterNode is not None and index >= 0:
+            self._parameterNode.model = self.ui.modelComboBox.itemText(index)
+            self._updateInputs(explain=True)
+
+    def onModelPathEdited(self, finished):
+        """Reads the widget (the handler may run before any binding would have updated the parameter node)."""
+        if self._parameterNode is None:
+            return
+        path = self.ui.modelPathLineEdit.currentPath.strip()
+        if not finished and path and not self.logic.looksLikeModel(path):
+            return  # still being typed
+        self._parameterNode.modelPath = path
+        self._updateInputs(explain=finished)
 
     def _model(self):
         return self.logic.resolveModel(self._parameterNode.model, self._parameterNode.modelPath)
 
-    def _updateInputLabels(self):
-        """Label the three input selectors with the model's declared inputs, and suggest volumes."""
-        if self._parameterNode is None:
-            return
-        with slicer.util.tryWithErrorDisplay("Could not read the model."):
-            self._showInputs(self._model())
-
-    def _showInputs(self, model):
-        names = self.logic.inputNames(model)
+    def _updateInputs(self, explain):
+        """Label the three input selectors with the model's declared inputs (metadata only) and suggest volumes;
+        problems go to the status line, never to a dialog, and only when explain (editing finished)."""
+        try:
+            names = self.logic.inputNames(self._model())
+        except Exception as error:
+            names = []
+            if explain:
+                self.ui.statusLabel.text = f"Not a usable model: {error}"
+        else:
+            self.ui.statusLabel.text = ""
         labels = [self.ui.input1Label, self.ui.input2Label, self.ui.input3Label]
         selectors = [self.ui.input1Selector, self.ui.input2Selector, self.ui.input3Selector]
         for index, (label, selector) in enumerate(zip(labels, selectors)):
             used = index < len(names)
             label.text = f"{names[index]}:" if used else ""
             label.visible = selector.visible = used
-        suggested = self.logic.suggestInputs(model, slicer.mrmlScene)
+        suggested = self.logic.suggestInputs(self._model(), slicer.mrmlScene) if names else {}
         for index, name in enumerate(names[:3]):
             if selectors[index].currentNode() is None and suggested.get(name) is not None:
                 selectors[index].setCurrentNode(suggested[name])
@@ -101,7 +131,11 @@ class MedImgAISegmentationWidget(TaskPanelWidget):
         self._nodes = dict(zip(names, [parameters.input1, parameters.input2, parameters.input3]))
         self._reference = self._nodes.get(names[0]) if names else None
         align = names[1:] if parameters.registerInputs else self._offerRegistration(model, names)
-        return self.logic.startSegmentation(self._nodes, model, parameters.device, parameters.probabilities, align)
+        worker = self.logic.segmentation.start(self._nodes, model, parameters.device,
+                                               probabilities=parameters.probabilities, align=align,
+                                               worker=self.takeWorker())
+        self._model_run = model
+        return worker, list(self._nodes.values())
 
     def _offerRegistration(self, model, names):
         """Secondary inputs the user agrees to register first, when they barely overlap the reference."""
@@ -118,13 +152,14 @@ class MedImgAISegmentationWidget(TaskPanelWidget):
         outcome = self.logic.apply(slicer.mrmlScene, result, self._reference, self._nodes)
         self._parameterNode.outputSegmentation = outcome.segmentation_node
         registered = "".join(f" Registered {name} to the reference ({a.preset})." for name, a in result.alignments.items())
-        card = self.logic.modelCardPath(self._model())
+        card = self.logic.modelCardPath(self._model_run)
         link = f'<a href="{qt.QUrl.fromLocalFile(card).toString()}">model card</a>' if os.path.isfile(card) else card
         return f"Done in {result.provenance['runtime_s']:.1f} s on {result.provenance['device']}.{registered} {link}"
 
 
 class MedImgAISegmentationLogic(ScriptedLoadableModuleLogic):
-    """Delegates to MedImgAILogic.SegmentationLogic, which the headless test suite exercises on slicer-core."""
+    """Delegates to MedImgAILogic.SegmentationLogic, which the headless test suite exercises on slicer-core.
+    Nothing here loads a model: declarations are read from metadata (MedImgAILib.models.read_declaration)."""
 
     segmentation = lazyLogic("SegmentationLogic")
 
@@ -138,44 +173,46 @@ class MedImgAISegmentationLogic(ScriptedLoadableModuleLogic):
         return list(load_catalog())
 
     @staticmethod
-    def resolveModel(modelId, modelPath=None):
+    def resolveModel(modelId, modelPath=""):
         """The user's own model file or folder when one is given, else the catalog id."""
-        return str(modelPath) if modelPath and str(modelPath) not in ("", ".") else modelId
+        return str(modelPath) if modelPath and str(modelPath).strip() not in ("", ".") else modelId
+
+    @staticmethod
+    def looksLikeModel(path):
+        """A path that could be a whole model (a bundle folder or a model file), not a prefix still being typed."""
+        if os.path.isdir(path):
+            return os.path.isfile(os.path.join(path, "configs", "metadata.json"))
+        return os.path.isfile(path) and path.lower().endswith((".json", ".ts", ".pt", ".pth", ".zip"))
 
     @staticmethod
     def inputNames(model):
-        """The model's input names in order (catalog id, or a path of the user's own)."""
-        from MedImgAILib.models import load_catalog, load_model
+        """The model's input names in order, from its metadata (a catalog model not downloaded yet: the catalog's)."""
+        from MedImgAILib.models import model_input_names
 
-        entry = load_catalog().get(model)
-        if entry is not None:
-            return list(entry.inputs)
-        return list(load_model(model).spec.input_names) if os.path.exists(model) else []
+        return list(model_input_names(model))
 
     @staticmethod
     def modelCardPath(model):
         from MedImgAILib.models import load_catalog
-        from MedImgAILib.models.catalog import resources_folder
-        from MedImgAILib.models.model_resolver import cached_model_folder
+        from MedImgAILib.models.catalog import model_folder
 
         entry = load_catalog().get(model)
         if entry is None:
             folder = model if os.path.isdir(model) else os.path.dirname(model)
         else:
-            folder = os.path.join(str(resources_folder()), entry.bundled) if entry.is_bundled else str(cached_model_folder(entry))
+            folder = str(model_folder(entry))
         card = os.path.join(folder, "docs", "README.md")
         return card if os.path.isfile(card) else "(no model card in the model folder)"
 
     def suggestInputs(self, model, scene):
-        """{input name: volume node}, matched by node name and DICOM modality attribute."""
+        """{input name: volume node}, matched by node name and DICOM modality attribute ({} until downloaded)."""
         from MedImgAILib.inference.input_matching import suggest_inputs
-        from MedImgAILib.models import load_catalog, load_model
+        from MedImgAILib.models import ModelNotDownloadedError, read_declaration
 
-        if load_catalog().get(model) is None and not os.path.exists(model):
+        try:
+            spec = read_declaration(model)
+        except ModelNotDownloadedError:
             return {}
-        if self.needsDownload(model):
-            return {}  # reading its inputs would download it; the suggestion waits for Apply
-        spec = load_model(model).spec
         volumes = {}
         for index in range(scene.GetNumberOfNodesByClass("vtkMRMLScalarVolumeNode")):
             node = scene.GetNthNodeByClass(index, "vtkMRMLScalarVolumeNode")
@@ -184,58 +221,43 @@ class MedImgAISegmentationLogic(ScriptedLoadableModuleLogic):
             volumes[node.GetAttribute("DICOM.Modality") or node.GetName()] = node
         return suggest_inputs(spec, volumes)
 
-    @staticmethod
-    def needsDownload(model):
-        """True for a catalog model that is neither bundled nor cached yet (never fetched on the GUI thread)."""
-        from MedImgAILib.models import load_catalog
-        from MedImgAILib.models.model_resolver import cached_model_folder
-
-        entry = load_catalog().get(model)
-        return (entry is not None and not entry.is_bundled
-                and not (cached_model_folder(entry) / "configs" / "metadata.json").is_file())
-
     def poorlyOverlappingInputs(self, inputNodes, model):
-        """{secondary input: shared fraction of the field of view} for inputs probably not registered."""
-        if self.needsDownload(model):
-            return {}  # checking needs the model's inputs; do not download it on the GUI thread
-        return self.segmentation.poorly_overlapping_inputs(inputNodes, model)
+        """{secondary input: shared fraction of the field of view} for inputs probably not registered
+        ({} for a catalog model not downloaded yet: the worker downloads it, with progress)."""
+        from MedImgAILib.models import ModelNotDownloadedError
 
-    def startSegmentation(self, inputNodes, model, device="auto", probabilities=False, align=()):
-        """Start compute() in a background thread (downloads a catalog model first, verified, with progress);
-        the caller polls the task and calls apply() when done."""
-        from MedImgAILib.runtime import BackgroundTask
-
-        return BackgroundTask(lambda progress, cancel: self.segmentation.compute(
-            inputNodes, model, device=device, probabilities=probabilities, progress=progress, cancel=cancel,
-            align=align)).start()
+        try:
+            return self.segmentation.poorly_overlapping_inputs(inputNodes, model)
+        except ModelNotDownloadedError:
+            return {}
 
     def apply(self, scene, result, referenceNode, inputNodes=None):
         return self.segmentation.apply(scene, result, referenceNode, input_nodes=inputNodes)
 
     def process(self, inputNodes, modelId, **options):
-        """The whole run in one call (console and self-test): compute, then apply to slicer.mrmlScene."""
+        """The whole run in one call, in this process (console and self-test): compute, then apply to
+        slicer.mrmlScene."""
         return self.segmentation.segment(slicer.mrmlScene, inputNodes, modelId, **options)
 
 
 class MedImgAISegmentationTest(ScriptedLoadableModuleTest):
-    """Runs inside Slicer: the real flow on the bundled sample case."""
+    """Runs inside Slicer: the real flow on the bundled sample case, through the logic and through the panel."""
 
     def setUp(self):
         slicer.mrmlScene.Clear()
 
     def runTest(self):
-        self.setUp()
-        self.test_segmenting_the_sample_case_gives_a_named_tumour_segment()
-        self.setUp()
-        self.test_a_pet_from_another_frame_is_registered_first()
+        for test in (self.test_segmenting_the_sample_case_gives_a_named_tumour_segment,
+                     self.test_a_pet_from_another_frame_is_registered_first,
+                     self.test_the_panel_segments_in_a_worker_and_cancel_changes_nothing):
+            self.setUp()
+            test()
 
     def test_segmenting_the_sample_case_gives_a_named_tumour_segment(self):
-        from MedImgAILib.sample_case import find_case
+        from MedImgAIWidgets.panel_driver import loadSampleVolumes
 
         self.delayDisplay("Loading the sample case")
-        case = find_case()
-        nodes = {name: slicer.util.loadVolume(str(case.images[key])) for name, key in
-                 (("CT", "CT"), ("PET", "PET"), ("MR", "MR_T1"))}
+        nodes = loadSampleVolumes()
         outcome = MedImgAISegmentationLogic().process(nodes, "sts-gtv-ct-pet-mr")
         segment = outcome.segmentation_node.GetSegmentation().GetNthSegment(0)
         self.assertEqual(segment.GetName(), "Gross tumour volume")
@@ -243,11 +265,9 @@ class MedImgAISegmentationTest(ScriptedLoadableModuleTest):
         self.delayDisplay("Segmentation of the sample case passed")
 
     def test_a_pet_from_another_frame_is_registered_first(self):
-        from MedImgAILib.sample_case import find_case
+        from MedImgAIWidgets.panel_driver import loadSampleVolumes
 
-        case = find_case()
-        nodes = {name: slicer.util.loadVolume(str(case.images[key])) for name, key in
-                 (("CT", "CT"), ("PET", "PET"), ("MR", "MR_T1"))}
+        nodes = loadSampleVolumes()
         origin = nodes["PET"].GetOrigin()
         nodes["PET"].SetOrigin(origin[0] + 150.0, origin[1], origin[2] - 200.0)  # as if from another session
         logic = MedImgAISegmentationLogic()
@@ -256,3 +276,30 @@ class MedImgAISegmentationTest(ScriptedLoadableModuleTest):
         self.assertIs(nodes["PET"].GetParentTransformNode(), outcome.transform_nodes["PET"])
         self.assertEqual(logic.poorlyOverlappingInputs(nodes, "sts-gtv-ct-pet-mr"), {})
         self.delayDisplay("Registering an input first passed")
+
+    def test_the_panel_segments_in_a_worker_and_cancel_changes_nothing(self):
+        import SimpleITK as sitk
+        from MedImgAILib.metrics import dice
+        from MedImgAILib.sample_case import find_case
+        from MedImgAILogic import labelmap_from_segmentation_node
+        from MedImgAIWidgets.panel_driver import (clickApplyAndCancel, clickApplyAndWait, loadSampleVolumes, openPanel,
+                                                  sceneNodeIds)
+
+        nodes = loadSampleVolumes()
+        widget = openPanel("MedImgAISegmentation")
+        widget.ui.modelComboBox.currentIndex = widget.ui.modelComboBox.findText("sts-gtv-ct-pet-mr")
+        widget.ui.modelPathLineEdit.currentPath = ""
+        for selector, name in ((widget.ui.input1Selector, "CT"), (widget.ui.input2Selector, "PET"),
+                               (widget.ui.input3Selector, "MR")):
+            selector.setCurrentNode(nodes[name])
+        before = sceneNodeIds()
+        self.assertIn("Cancelled", clickApplyAndCancel(widget))
+        self.assertEqual(sceneNodeIds(), before)
+        self.delayDisplay("Cancel left the scene as it was")
+        status = clickApplyAndWait(widget)
+        segmentation = widget._parameterNode.outputSegmentation
+        self.assertIsNotNone(segmentation, status)
+        result, _ = labelmap_from_segmentation_node(segmentation, nodes["CT"])
+        reference = sitk.ReadImage(str(find_case().masks["CT"]))
+        self.assertGreater(dice(sitk.GetArrayFromImage(result), sitk.GetArrayFromImage(reference)), 0.75)
+        self.delayDisplay(f"The panel segmented the sample case: {status}")

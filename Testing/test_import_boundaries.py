@@ -59,7 +59,8 @@ def test_what_the_panels_need_before_dependencies_are_installed_imports_without_
         "import sys\n"
         "for name in ('torch', 'monai', 'pydicom', 'scipy', 'jsonschema'): sys.modules[name] = None\n"
         "from MedImgAILib.runtime.dependencies import missing_requirements\n"
-        "from MedImgAILib.runtime import BackgroundTask, CancelToken\n"
+        "from MedImgAILib.registration.presets import PRESETS\n"  # the parameter nodes' choices
+        "from MedImgAILib.explain.methods import METHODS\n"
         "print('ok')\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPOSITORY, timeout=120)

@@ -16,7 +16,7 @@ import SimpleITK as sitk
 from MedImgAILib.errors import InputError
 from MedImgAILib.models import LoadedModel, load_model
 from MedImgAILib.runtime import CancelToken, ProgressCallback, no_progress
-from MedImgAILib.worker import WorkerProcess, submit_explanation
+from MedImgAILib.worker import WorkerProcess, submit_cost_estimate, submit_explanation
 from MedImgAILogic.node_geometry import describe_node
 from MedImgAILogic.scene_transaction import scene_transaction
 from MedImgAILogic.color_legend import add_color_legend
@@ -52,6 +52,10 @@ def _table_rows(result) -> list[tuple[str, float]]:
     return rows
 
 
+def _images(input_nodes: Mapping[str, object]) -> dict:
+    return {name: image_from_volume_node(node) for name, node in input_nodes.items() if node is not None}
+
+
 class ExplainLogic:
     def __init__(self, model_loader: Callable[..., LoadedModel] = load_model):
         self._load_model = model_loader
@@ -70,16 +74,22 @@ class ExplainLogic:
         from MedImgAILib.explain import explain
 
         loaded = model if isinstance(model, LoadedModel) else self._load_model(model, progress=progress, cancel=cancel)
-        images = {name: image_from_volume_node(node) for name, node in input_nodes.items() if node is not None}
-        return explain(loaded, images, method, target_label, component, progress=progress, cancel=cancel, **options)
+        return explain(loaded, _images(input_nodes), method, target_label, component, progress=progress, cancel=cancel,
+                       **options)
 
     @staticmethod
     def start(input_nodes: Mapping[str, object], model: str, method: str, target_label=None,
               component: int | None = None, worker: WorkerProcess | None = None, **options) -> WorkerProcess:
         """compute() in a worker process, the panels' path: the nodes are read now, on the main thread; poll the
         returned worker and apply() its result() when it is done."""
-        images = {name: image_from_volume_node(node) for name, node in input_nodes.items() if node is not None}
-        return submit_explanation(images, str(model), method, target_label, component, worker=worker, **options)
+        return submit_explanation(_images(input_nodes), str(model), method, target_label, component, worker=worker,
+                                  **options)
+
+    @staticmethod
+    def start_cost_estimate(input_nodes: Mapping[str, object], model: str, method: str,
+                            worker: WorkerProcess | None = None, **options) -> WorkerProcess:
+        """What explaining would cost (a CostEstimate), estimated in a worker process: it runs the model once."""
+        return submit_cost_estimate(_images(input_nodes), str(model), method, worker=worker, **options)
 
     def apply(self, scene, result, reference_node, name: str | None = None) -> ExplainOutcome:
         name = name or f"{reference_node.GetName()} {result.method}"

@@ -12,7 +12,7 @@ from MedImgAILib.errors import InputError
 from MedImgAILib.inference import PostProcessing, SegmentationResult, Segmenter
 from MedImgAILib.inference.input_alignment import poorly_overlapping_inputs
 from MedImgAILib.inference.model_input import check_inputs
-from MedImgAILib.models import LoadedModel, load_model
+from MedImgAILib.models import LoadedModel, ModelSpec, load_model, read_declaration
 from MedImgAILib.runtime import CancelToken, ProgressCallback, no_progress
 from MedImgAILib.worker import WorkerProcess, submit_segmentation
 from MedImgAILogic.node_geometry import describe_node
@@ -55,20 +55,20 @@ class SegmentationLogic:
         return model if isinstance(model, LoadedModel) else self._load_model(model, progress=progress, cancel=cancel)
 
     @staticmethod
-    def _images(input_nodes: Mapping[str, object], loaded: LoadedModel) -> dict:
-        missing = [name for name in loaded.spec.input_names if input_nodes.get(name) is None]
+    def _images(input_nodes: Mapping[str, object], spec: ModelSpec) -> dict:
+        missing = [name for name in spec.input_names if input_nodes.get(name) is None]
         if missing:
-            raise InputError(None, f"model '{loaded.spec.id}' needs a volume for {', '.join(missing)} "
-                                   f"(inputs: {', '.join(loaded.spec.input_names)})")
+            raise InputError(None, f"model '{spec.id}' needs a volume for {', '.join(missing)} "
+                                   f"(inputs: {', '.join(spec.input_names)})")
         return {name: image_from_volume_node(node) for name, node in input_nodes.items()}
 
     def poorly_overlapping_inputs(self, input_nodes: Mapping[str, object], model: str | LoadedModel) -> dict[str, float]:
         """{secondary input: shared fraction of the fields of view} for inputs that are probably not
         co-registered: the panel offers to register them first (compute(..., align=[...]))."""
-        loaded = self._loaded(model)
-        images = self._images(input_nodes, loaded)
-        check_inputs(loaded.spec, images)
-        return poorly_overlapping_inputs(loaded.spec, images)
+        spec = model.spec if isinstance(model, LoadedModel) else read_declaration(model)  # no weights, no download
+        images = self._images(input_nodes, spec)
+        check_inputs(spec, images)
+        return poorly_overlapping_inputs(spec, images)
 
     def compute(self, input_nodes: Mapping[str, object], model: str | LoadedModel, device: str = "auto",
                 postprocessing: PostProcessing | None = None, probabilities: bool = False,
@@ -81,7 +81,7 @@ class SegmentationLogic:
         """
         _check_alignable(input_nodes, align)
         loaded = self._loaded(model, progress, cancel)
-        images = self._images(input_nodes, loaded)
+        images = self._images(input_nodes, loaded.spec)
         return Segmenter(loaded, device, postprocessing)(images, probabilities, progress, cancel, align=align)
 
     @staticmethod

@@ -101,6 +101,21 @@ def add_segmentation_node_from_labelmap(
     return node
 
 
+def _with_binary_labelmaps(segmentation_node):
+    """The node itself when its segments have binary labelmaps; otherwise (an RTSTRUCT or closed-surface import)
+    a copy outside the scene, converted with Slicer's conversion rules, so the user's node stays as it was."""
+    binary = slicer.vtkSegmentationConverter.GetSegmentationBinaryLabelmapRepresentationName()
+    if segmentation_node.GetSegmentation().ContainsRepresentation(binary):
+        return segmentation_node
+    converted = slicer.vtkMRMLSegmentationNode()
+    converted.GetSegmentation().DeepCopy(segmentation_node.GetSegmentation())
+    if not converted.GetSegmentation().CreateRepresentation(binary):
+        source = segmentation_node.GetSegmentation().GetSourceRepresentationName()
+        raise InputError(describe_node(segmentation_node), f"its segments ({source}) cannot be converted to a binary "
+                                                           "labelmap (no conversion rule for it)")
+    return converted
+
+
 def labelmap_from_segmentation_node(segmentation_node, reference=None) -> tuple[sitk.Image, list[SegmentInfo]]:
     """Merge all segments into one labelmap on a reference grid, with the legend of label values.
 
@@ -148,7 +163,7 @@ def labelmap_from_segmentation_node(segmentation_node, reference=None) -> tuple[
     for segment_id, value in zip(segment_ids, values):
         id_array.InsertNextValue(segment_id)
         value_array.InsertNextValue(value)
-    if not segmentation_node.GenerateMergedLabelmapForAllSegments(
+    if not _with_binary_labelmaps(segmentation_node).GenerateMergedLabelmapForAllSegments(
         merged, slicer.vtkSegmentation.EXTENT_REFERENCE_GEOMETRY, local_geometry, id_array, value_array
     ):
         raise InputError(describe_node(segmentation_node), "its segments could not be merged into a labelmap")

@@ -23,7 +23,8 @@ def _folder_size(folder) -> int:
 
 
 def run(arguments: argparse.Namespace) -> int:
-    from MedImgAILib.models.model_resolver import cached_model_folder, ensure_model_folder
+    from MedImgAILib.models.catalog import cached_model_folder
+    from MedImgAILib.models.model_resolver import ensure_model_folder
 
     catalog = load_catalog(arguments.catalog)
     if arguments.download:

@@ -12,7 +12,8 @@ import jsonschema
 
 from MedImgAILib.errors import InputError
 
-__all__ = ["CatalogEntry", "default_cache_folder", "load_catalog", "resources_folder"]
+__all__ = ["CatalogEntry", "cached_model_folder", "default_cache_folder", "load_catalog", "model_folder",
+           "resources_folder"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,16 @@ def default_cache_folder() -> Path:
         return Path(os.environ["MEDIMGAI_CACHE"])
     base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
     return base / "medimgai" / "models"
+
+
+def cached_model_folder(entry: CatalogEntry, cache: Path | None = None) -> Path:
+    """Where a downloadable model is unpacked (it may not be there yet)."""
+    return Path(cache or default_cache_folder()) / f"{entry.id}-{entry.version}"
+
+
+def model_folder(entry: CatalogEntry, cache: Path | None = None) -> Path:
+    """The folder of a catalog model: bundled with MedImgAI, or where its download is (or will be) unpacked."""
+    return resources_folder() / entry.bundled if entry.is_bundled else cached_model_folder(entry, cache)
 
 
 def load_catalog(path: str | os.PathLike | None = None) -> dict[str, CatalogEntry]:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from MedImgAILib.errors import InputError
-from MedImgAILib.models.catalog import CatalogEntry, default_cache_folder, load_catalog, resources_folder
+from MedImgAILib.models.catalog import CatalogEntry, load_catalog, model_folder
 from MedImgAILib.models.model_spec import ModelSpec
 
 __all__ = ["ModelNotDownloadedError", "model_input_names", "read_declaration"]
@@ -146,13 +146,6 @@ def _catalog(catalog_path: str | os.PathLike | None) -> dict[str, CatalogEntry]:
     return _cached("catalog", source, load_catalog)
 
 
-def _catalog_folder(entry: CatalogEntry, cache: Path | None) -> Path:
-    """Where ensure_model_folder puts (or finds) the model; kept equal to model_resolver's, which imports torch."""
-    if entry.is_bundled:
-        return resources_folder() / entry.bundled
-    return Path(cache or default_cache_folder()) / f"{entry.id}-{entry.version}"
-
-
 def read_declaration(model: str | os.PathLike, catalog_path: str | os.PathLike | None = None,
                      cache: str | os.PathLike | None = None) -> ModelSpec:
     """The declaration of model (a path as load_model_path takes it, or a catalog id), from its metadata only.
@@ -167,7 +160,7 @@ def read_declaration(model: str | os.PathLike, catalog_path: str | os.PathLike |
     entry = catalog.get(str(model))
     if entry is None:
         raise InputError(str(model), f"is neither a model file or folder nor a catalog id ({', '.join(sorted(catalog))})")
-    folder = _catalog_folder(entry, None if cache is None else Path(cache))
+    folder = model_folder(entry, None if cache is None else Path(cache))
     if (folder / "configs" / "metadata.json").is_file():
         return _path_declaration(folder)
     if entry.is_bundled:

@@ -6,18 +6,14 @@ import os
 from pathlib import Path
 
 from MedImgAILib.errors import InputError
-from MedImgAILib.models.catalog import CatalogEntry, default_cache_folder, load_catalog, resources_folder
+from MedImgAILib.models.catalog import CatalogEntry, cached_model_folder, load_catalog, resources_folder
 from MedImgAILib.models.download import download_file
 from MedImgAILib.models.loaded_model import LoadedModel
 from MedImgAILib.models.model_loader import load_model_path
 from MedImgAILib.models.safe_archive import extract_zip_safely
 from MedImgAILib.runtime import CancelToken, ProgressCallback, no_progress
 
-__all__ = ["cached_model_folder", "ensure_model_folder", "load_model"]
-
-
-def cached_model_folder(entry: CatalogEntry, cache: Path | None = None) -> Path:
-    return (cache or default_cache_folder()) / f"{entry.id}-{entry.version}"
+__all__ = ["ensure_model_folder", "load_model"]
 
 
 def ensure_model_folder(entry: CatalogEntry, cache: Path | None = None, progress: ProgressCallback = no_progress,

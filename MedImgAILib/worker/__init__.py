@@ -5,9 +5,9 @@ worker process as files (``submit_*``), poll its progress lines, and apply the r
 (see worker_process.py). The command line and the Python console keep their in-process path.
 """
 
-from MedImgAILib.worker.explanation_job import submit_explanation
+from MedImgAILib.worker.explanation_job import submit_cost_estimate, submit_explanation
 from MedImgAILib.worker.registration_job import submit_registration
 from MedImgAILib.worker.segmentation_job import submit_segmentation
 from MedImgAILib.worker.worker_process import WorkerError, WorkerProcess
 
-__all__ = ["WorkerError", "WorkerProcess", "submit_explanation", "submit_registration", "submit_segmentation"]
+__all__ = ["WorkerError", "WorkerProcess", "submit_cost_estimate", "submit_explanation", "submit_registration", "submit_segmentation"]

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 import SimpleITK as sitk
 
-__all__ = ["read_image", "read_json", "read_transform", "write_image", "write_json", "write_transform"]
+__all__ = ["read_image", "read_images", "read_json", "read_transform", "write_image", "write_images", "write_json",
+           "write_transform"]
 
 
 def _plain(value: Any) -> Any:
@@ -49,6 +50,15 @@ def read_image(folder: Path, name: str) -> sitk.Image:
     image.SetOrigin(geometry["origin"])
     image.SetDirection(geometry["direction"])
     return image
+
+
+def write_images(images: Mapping[str, sitk.Image], folder: Path) -> dict[str, str]:
+    """{input name: image} written as files; returns {input name: file name} for the job description."""
+    return {name: write_image(image, folder, f"input-{index}") for index, (name, image) in enumerate(images.items())}
+
+
+def read_images(files: Mapping[str, str], folder: Path) -> dict[str, sitk.Image]:
+    return {name: read_image(folder, file) for name, file in files.items()}
 
 
 def write_transform(transform: sitk.Transform, path: Path) -> str:

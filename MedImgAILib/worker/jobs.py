@@ -4,4 +4,5 @@ from MedImgAILib.worker import explanation_job, registration_job, segmentation_j
 
 __all__ = ["JOB_KINDS"]
 
-JOB_KINDS = {"segment": segmentation_job.run, "register": registration_job.run, "explain": explanation_job.run}
+JOB_KINDS = {"segment": segmentation_job.run, "register": registration_job.run, "explain": explanation_job.run,
+             "estimate": explanation_job.run_cost_estimate}

@@ -11,7 +11,7 @@ import SimpleITK as sitk
 from MedImgAILib.inference.postprocessing import PostProcessing
 from MedImgAILib.models.model_spec import CodedConcept, LabelSpec
 from MedImgAILib.runtime import CancelToken, ProgressCallback
-from MedImgAILib.worker.hand_over import read_image, read_json, write_image, write_json
+from MedImgAILib.worker.hand_over import read_image, read_images, read_json, write_image, write_images, write_json
 from MedImgAILib.worker.registration_job import read_registration_result, write_registration_result
 from MedImgAILib.worker.worker_process import RESULT, WorkerProcess
 
@@ -28,8 +28,7 @@ def submit_segmentation(images: Mapping[str, sitk.Image], model: str, device: st
     job = {"kind": "segment", "model": str(model), "device": device, "probabilities": probabilities,
            "align": list(align), "trust": trust,
            "postprocessing": None if postprocessing is None else dataclasses.asdict(postprocessing),
-           "inputs": {name: write_image(image, folder, f"input-{index}")
-                      for index, (name, image) in enumerate(images.items())}}
+           "inputs": write_images(images, folder)}
     return worker.submit(job, read_segmentation_result)
 
 
@@ -37,7 +36,7 @@ def run(job: dict, folder: Path, progress: ProgressCallback, cancel: CancelToken
     from MedImgAILib.inference import Segmenter
     from MedImgAILib.models import load_model
 
-    images = {name: read_image(folder, file) for name, file in job["inputs"].items()}
+    images = read_images(job["inputs"], folder)
     model = load_model(job["model"], trust=job["trust"], progress=progress, cancel=cancel)
     postprocessing = None if job["postprocessing"] is None else PostProcessing(**job["postprocessing"])
     result = Segmenter(model, job["device"], postprocessing)(images, job["probabilities"], progress, cancel,

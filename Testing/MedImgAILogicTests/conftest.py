@@ -33,3 +33,34 @@ def a_rigid_transform_node(a_scene):
     node.SetMatrixTransformToParent(matrix)
     a_scene.AddNode(node)
     return node
+
+
+@pytest.fixture(scope="session")
+def slicers_segmentation_conversion_rules():
+    """The conversion rules Slicer's Segmentations module registers at application start (the wheel has the
+    classes but no application to register them)."""
+    factory = slicer.vtkSegmentationConverterFactory.GetInstance()
+    registered = {type(rule).__name__ for rule in factory.GetConverterRules()}
+    for rule in (slicer.vtkBinaryLabelmapToClosedSurfaceConversionRule, slicer.vtkClosedSurfaceToBinaryLabelmapConversionRule):
+        if rule.__name__ not in registered:
+            factory.RegisterConverterRule(rule())
+    return factory
+
+
+@pytest.fixture
+def a_closed_surface_segmentation_node(a_scene, slicers_segmentation_conversion_rules):
+    """A ball of radius 10 mm centred at RAS (5, -3, 20), held as a closed surface, as an RTSTRUCT import is."""
+    import vtk
+
+    node = slicer.vtkMRMLSegmentationNode()
+    a_scene.AddNode(node)
+    node.GetSegmentation().SetSourceRepresentationName(
+        slicer.vtkSegmentationConverter.GetSegmentationClosedSurfaceRepresentationName())
+    sphere = vtk.vtkSphereSource()
+    sphere.SetRadius(10.0)
+    sphere.SetCenter(5.0, -3.0, 20.0)
+    sphere.SetPhiResolution(60)
+    sphere.SetThetaResolution(60)
+    sphere.Update()
+    node.AddSegmentFromClosedSurfaceRepresentation(sphere.GetOutput(), "ball", [1.0, 0.0, 0.0])
+    return node

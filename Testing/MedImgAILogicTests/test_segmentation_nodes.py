@@ -101,3 +101,21 @@ def test_an_empty_segmentation_cannot_be_exported(a_scene):
     empty = a_scene.AddNewNodeByClass("vtkMRMLSegmentationNode", "Nothing")
     with pytest.raises(InputError, match="'Nothing': has no segments"):
         labelmap_from_segmentation_node(empty)
+
+
+def test_a_closed_surface_segmentation_gives_its_labelmap_and_stays_as_it_was(a_closed_surface_segmentation_node):
+    """RTSTRUCT and closed-surface imports have no binary labelmap: it is made from a copy, the node is untouched."""
+    import math
+
+    binary = slicer.vtkSegmentationConverter.GetSegmentationBinaryLabelmapRepresentationName()
+    reference = sitk.Image(40, 40, 40, sitk.sitkFloat32)
+    reference.SetSpacing((0.8, 1.0, 1.2))
+    reference.SetOrigin((-25.0, -15.0, 2.0))  # LPS: the ball's centre is at (-5, 3, 20)
+    labelmap, legend = labelmap_from_segmentation_node(a_closed_surface_segmentation_node, reference)
+    volume_mm3 = sitk.GetArrayViewFromImage(labelmap).astype(bool).sum() * 0.8 * 1.0 * 1.2
+    assert volume_mm3 == pytest.approx(4 / 3 * math.pi * 10.0**3, rel=0.05)
+    centre = sitk.LabelShapeStatisticsImageFilter()
+    centre.Execute(labelmap)
+    assert np.allclose(centre.GetCentroid(1), (-5.0, 3.0, 20.0), atol=0.3)
+    assert [info.name for info in legend] == ["ball"]
+    assert not a_closed_surface_segmentation_node.GetSegmentation().ContainsRepresentation(binary)

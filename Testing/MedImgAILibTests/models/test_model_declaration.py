@@ -18,7 +18,7 @@ from tiny_models import TINY_NETWORK, tiny_declaration, tiny_network, write_tiny
 from MedImgAILib.errors import InputError
 from MedImgAILib.models import (ModelNotDownloadedError, load_catalog, load_model, load_model_path,
                                 model_input_names, read_declaration)
-from MedImgAILib.models.model_resolver import cached_model_folder
+from MedImgAILib.models.catalog import cached_model_folder
 
 REPOSITORY = Path(__file__).resolve().parents[3]
 
