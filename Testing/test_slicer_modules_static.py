@@ -155,3 +155,64 @@ def test_every_slicer_or_ctk_widget_in_the_ui_is_declared_for_designer(path):
     mrml_widgets = {w.get("name") for w in root.iter("widget") if w.get("class", "").startswith("qMRML")
                     and w.get("class") != "qMRMLWidget"}
     assert mrml_widgets <= connected, f"never given the scene: {sorted(mrml_widgets - connected)}"
+
+
+WIDGET_LAYER_FILES = MODULE_FILES + sorted((MODULES_FOLDER / "MedImgAIWidgets").glob("*.py"))
+THREADED_WORK = re.compile(r"\bimport threading\b|\bfrom threading\b|\bThread\(|\bQThread\b|\bconcurrent\.futures\b|"
+                           r"\bThreadPool|\bBackgroundTask\b")
+
+
+@pytest.mark.parametrize("path", WIDGET_LAYER_FILES, ids=lambda p: p.name)
+def test_no_widget_code_starts_a_python_thread_for_work(path):
+    """Inside Slicer a Python thread runs only while the main thread runs Python: work goes to a worker process."""
+    assert not THREADED_WORK.findall(path.read_text())
+
+
+def path_edit_names(module: Path) -> set[str]:
+    root = ElementTree.parse(MODULES_FOLDER / "Resources" / "UI" / f"{module.stem}.ui").getroot()
+    return {widget.get("name") for widget in root.iter("widget") if widget.get("class") == "ctkPathLineEdit"}
+
+
+def handlers_connected_to(tree: ast.Module, widget_name: str) -> set[str]:
+    """Methods called by what is connected to self.ui.<widget_name> or to a child widget found in it."""
+    handlers = set()
+    for call in ast.walk(tree):
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "connect"):
+            continue
+        if widget_name not in ast.unparse(call.func.value) and not any(
+                isinstance(loop, ast.For) and widget_name in ast.unparse(loop.iter) and
+                ast.unparse(call.func.value) == ast.unparse(loop.target) for loop in ast.walk(tree)):
+            continue
+        for handler in call.args[1:]:
+            handlers |= {node.attr for node in ast.walk(handler) if isinstance(node, ast.Attribute)
+                         and ast.unparse(node.value) == "self"}
+    return handlers
+
+
+@pytest.mark.parametrize("path", MODULE_FILES, ids=lambda p: p.stem)
+def test_every_handler_of_a_path_edit_reads_the_widget_not_a_stale_parameter(path):
+    """ctkPathLineEdit signals fire per keystroke, before any binding updated the parameter node."""
+    tree = ast.parse(path.read_text())
+    methods = {node.name: node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+    for name in path_edit_names(path):
+        handlers = handlers_connected_to(tree, name) & set(methods)
+        assert handlers, f"nothing handles {name}"
+        for handler in handlers:
+            assert f"self.ui.{name}.currentPath" in ast.unparse(methods[handler]), f"{handler} does not read {name}"
+
+
+def test_the_path_edit_check_finds_the_handlers_it_must():
+    tree = ast.parse("class W:\n"
+                     "    def setupPanel(self):\n"
+                     "        self.ui.p.connect('currentPathChanged(QString)', lambda _: self.onA(False))\n"
+                     "        for edit in findChildren(self.ui.p):\n"
+                     "            edit.connect('editingFinished()', self.onB)\n"
+                     "        self.ui.other.connect('clicked()', self.onC)\n")
+    assert handlers_connected_to(tree, "p") == {"onA", "onB"}
+
+
+def test_the_extension_builds_with_the_cmake_that_slicer_5_8_needs():
+    """The 5.12 template's cmake_minimum_required(3.28) would refuse the CMake of a Slicer 5.8 or 5.10 build."""
+    cmake = (MODULES_FOLDER.parent / "CMakeLists.txt").read_text()
+    minimum = re.search(r"cmake_minimum_required\(VERSION (\d+(?:\.\d+)*)", cmake).group(1)
+    assert tuple(map(int, minimum.split("."))) <= (3, 16, 3)

@@ -64,3 +64,25 @@ def a_closed_surface_segmentation_node(a_scene, slicers_segmentation_conversion_
     sphere.Update()
     node.AddSegmentFromClosedSurfaceRepresentation(sphere.GetOutput(), "ball", [1.0, 0.0, 0.0])
     return node
+
+
+@pytest.fixture(scope="session")
+def the_shipped_model():
+    from MedImgAILib.models import load_model
+
+    return load_model("sts-gtv-ct-pet-mr")
+
+
+@pytest.fixture
+def the_sample_nodes(a_scene, an_sts_nifti_case):
+    """The sample case's CT, PET and MR as volume nodes in one subject-hierarchy study."""
+    from MedImgAILib.io import read_image
+    from MedImgAILogic import add_volume_node_from_image
+
+    hierarchy = slicer.vtkMRMLSubjectHierarchyNode.GetSubjectHierarchyNode(a_scene)
+    study = hierarchy.CreateStudyItem(hierarchy.CreateSubjectItem(hierarchy.GetSceneItemID(), "STS_002"), "Study")
+    nodes = {}
+    for name, prefix in (("CT", "CT"), ("PET", "PET"), ("MR", "MR_T1")):
+        nodes[name] = add_volume_node_from_image(a_scene, read_image(an_sts_nifti_case / f"{prefix}_image.nii.gz"), name)
+        hierarchy.SetItemParent(hierarchy.GetItemByDataNode(nodes[name]), study)
+    return nodes

@@ -6,25 +6,12 @@ import pytest
 
 from MedImgAILib.errors import InputError
 from MedImgAILib.io import read_image
-from MedImgAILib.models import load_model
 from MedImgAILogic import (
     ExplainLogic,
     SegmentationLogic,
     SegmentInfo,
     add_segmentation_node_from_labelmap,
-    add_volume_node_from_image,
 )
-
-
-@pytest.fixture(scope="module")
-def the_shipped_model():
-    return load_model("sts-gtv-ct-pet-mr")
-
-
-@pytest.fixture
-def the_sample_nodes(a_scene, an_sts_nifti_case):
-    return {name: add_volume_node_from_image(a_scene, read_image(an_sts_nifti_case / f"{prefix}_image.nii.gz"), name)
-            for name, prefix in (("CT", "CT"), ("PET", "PET"), ("MR", "MR_T1"))}
 
 
 def test_explaining_a_segment_adds_aligned_maps_and_a_table(a_scene, the_sample_nodes, the_shipped_model):

@@ -19,22 +19,6 @@ from MedImgAILogic import SegmentationLogic, add_volume_node_from_image, labelma
 from MedImgAILogic.segmentation_logic import PROVENANCE_ATTRIBUTE
 
 
-@pytest.fixture(scope="module")
-def the_shipped_model():
-    return load_model("sts-gtv-ct-pet-mr")
-
-
-@pytest.fixture
-def the_sample_nodes(a_scene, an_sts_nifti_case):
-    hierarchy = slicer.vtkMRMLSubjectHierarchyNode.GetSubjectHierarchyNode(a_scene)
-    study = hierarchy.CreateStudyItem(hierarchy.CreateSubjectItem(hierarchy.GetSceneItemID(), "STS_002"), "Study")
-    nodes = {}
-    for name, prefix in (("CT", "CT"), ("PET", "PET"), ("MR", "MR_T1")):
-        nodes[name] = add_volume_node_from_image(a_scene, read_image(an_sts_nifti_case / f"{prefix}_image.nii.gz"), name)
-        hierarchy.SetItemParent(hierarchy.GetItemByDataNode(nodes[name]), study)
-    return nodes
-
-
 def test_segment_adds_a_named_coloured_coded_segmentation_beside_the_inputs(a_scene, the_sample_nodes,
                                                                             the_shipped_model, an_sts_nifti_case):
     outcome = SegmentationLogic().segment(a_scene, the_sample_nodes, the_shipped_model, device="cpu",
