@@ -75,13 +75,12 @@ class MedImgAISegmentationWidget(TaskPanelWidget):
         ids = self.logic.catalogIds()
         if parameters.model not in ids and ids:
             parameters.model = ids[0]
-        with slicer.util.NodeModify(parameters):
-            self.ui.modelComboBox.blockSignals(True)
-            self.ui.modelComboBox.currentIndex = ids.index(parameters.model) if parameters.model in ids else -1
-            self.ui.modelComboBox.blockSignals(False)
-            self.ui.modelPathLineEdit.blockSignals(True)
-            self.ui.modelPathLineEdit.currentPath = parameters.modelPath
-            self.ui.modelPathLineEdit.blockSignals(False)
+        self.ui.modelComboBox.blockSignals(True)
+        self.ui.modelComboBox.currentIndex = ids.index(parameters.model) if parameters.model in ids else -1
+        self.ui.modelComboBox.blockSignals(False)
+        self.ui.modelPathLineEdit.blockSignals(True)
+        self.ui.modelPathLineEdit.currentPath = parameters.modelPath
+        self.ui.modelPathLineEdit.blockSignals(False)
         self._updateInputs(explain=False)
 
     def onModelChosen(self, index):
@@ -104,15 +103,16 @@ class MedImgAISegmentationWidget(TaskPanelWidget):
 
     def _updateInputs(self, explain):
         """Label the three input selectors with the model's declared inputs (metadata only) and suggest volumes;
-        problems go to the status line, never to a dialog, and only when explain (editing finished)."""
+        a problem goes to the status line, never to a dialog, and only when explain (e.g. editing finished)."""
+        from MedImgAILib.errors import MedImgAIError
+
         try:
             names = self.logic.inputNames(self._model())
-        except Exception as error:
-            names = []
+        except MedImgAIError as error:
             if explain:
                 self.ui.statusLabel.text = f"Not a usable model: {error}"
-        else:
-            self.ui.statusLabel.text = ""
+            return
+        self.ui.statusLabel.text = ""
         labels = [self.ui.input1Label, self.ui.input2Label, self.ui.input3Label]
         selectors = [self.ui.input1Selector, self.ui.input2Selector, self.ui.input3Selector]
         for index, (label, selector) in enumerate(zip(labels, selectors)):

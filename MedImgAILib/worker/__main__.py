@@ -7,6 +7,7 @@ code) is sent to standard error, so it cannot be mistaken for the protocol.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import time
 import traceback
@@ -54,7 +55,8 @@ def main(argv: list[str]) -> int:
             limit_cpu_threads(int(argv[2]))
         warm_up()
         if not _wait_for(folder / JOB):
-            return 0  # the panel went away or gave the worker up before handing it a job
+            shutil.rmtree(folder, ignore_errors=True)  # the panel went away, or gave the worker up, before a job
+            return 0
         job = read_json(folder / JOB)
         JOB_KINDS[job["kind"]](job, folder, lambda report: emit(progress_line(report)), CancelToken())
     except CancelledError as error:

@@ -180,3 +180,16 @@ def test_a_warm_worker_waits_for_its_job_and_a_cancelled_one_leaves_nothing():
     assert not worker.done and alive(worker.pid)
     worker.cancel()
     assert not alive(worker.pid) and not worker.folder.exists()
+
+
+def test_a_waiting_worker_ends_when_the_application_that_started_it_dies(tmp_path):
+    """A crashed Slicer must not leave idle workers holding memory."""
+    import subprocess
+
+    code = ("import os, sys\nfrom MedImgAILib.worker import WorkerProcess\n"
+            "worker = WorkerProcess()\nprint(worker.pid, worker.folder, flush=True)\nos._exit(0)\n")
+    pid, folder = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout.split()
+    deadline = time.monotonic() + 60
+    while alive(int(pid)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(int(pid)) and not os.path.exists(folder)
