@@ -1,4 +1,5 @@
-"""``python -m MedImgAILib.worker JOB_FOLDER [--threads N]``: run the job in JOB_FOLDER/job.json, report as protocol lines.
+"""``python -m MedImgAILib.worker JOB_FOLDER --parent PID [--threads N]``: wait for JOB_FOLDER/job.json, run the
+job, report as protocol lines. The worker gives up waiting when PID (the application) is no longer its parent.
 
 Protocol lines go to the original standard output; anything else that writes to standard output (Python or C
 code) is sent to standard error, so it cannot be mistaken for the protocol.
@@ -6,6 +7,7 @@ code) is sent to standard error, so it cannot be mistaken for the protocol.
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import sys
@@ -19,7 +21,7 @@ from MedImgAILib.runtime.cpu_threads import limit_cpu_threads
 from MedImgAILib.worker.hand_over import read_json
 from MedImgAILib.worker.jobs import JOB_KINDS
 from MedImgAILib.worker.worker_process import JOB
-from MedImgAILib.worker.protocol import done_line, error_line, progress_line
+from MedImgAILib.worker.protocol import done_line, error_line, progress_line, ready_line
 
 
 def warm_up() -> None:
@@ -30,14 +32,21 @@ def warm_up() -> None:
     import MedImgAILib.registration  # noqa: F401
 
 
-def _wait_for(job: Path) -> bool:
+def _wait_for(job: Path, parent: int) -> bool:
     """True once the job file is there; False when the folder is removed or the parent process has ended."""
-    parent = os.getppid()
     while not job.is_file():
         if not job.parent.is_dir() or os.getppid() != parent:
             return False
         time.sleep(0.02)
     return True
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m MedImgAILib.worker")
+    parser.add_argument("folder")
+    parser.add_argument("--parent", type=int, required=True, help="process id of the application that started it")
+    parser.add_argument("--threads", type=int, help="CPU threads of ITK and torch")
+    return parser
 
 
 def main(argv: list[str]) -> int:
@@ -50,11 +59,13 @@ def main(argv: list[str]) -> int:
         protocol.flush()
 
     try:
-        folder = Path(argv[0])
-        if argv[1:2] == ["--threads"]:
-            limit_cpu_threads(int(argv[2]))
+        arguments = _parser().parse_args(argv)
+        folder = Path(arguments.folder)
+        if arguments.threads:
+            limit_cpu_threads(arguments.threads)
         warm_up()
-        if not _wait_for(folder / JOB):
+        emit(ready_line())
+        if not _wait_for(folder / JOB, arguments.parent):
             shutil.rmtree(folder, ignore_errors=True)  # the panel went away, or gave the worker up, before a job
             return 0
         job = read_json(folder / JOB)
@@ -66,7 +77,7 @@ def main(argv: list[str]) -> int:
         emit(error_line(str(error), "input"))
         return 1
     except MemoryError as error:
-        emit(error_line(str(error) or "MemoryError", "memory"))
+        emit(error_line(str(error) or "a memory allocation failed", "memory"))
         return 1
     except Exception as error:  # reported as one line; the traceback goes to standard error for the log
         traceback.print_exc()

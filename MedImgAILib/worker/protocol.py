@@ -1,5 +1,6 @@
 """The lines a worker process writes on its standard output: one JSON object per line.
 
+    {"ready": true}                                  imports done, waiting for its job
     {"progress": 0.42, "stage": "inference 12/40"}
     {"done": true}
     {"error": "ct.nrrd: image contains NaN values", "kind": "input"}     kind: input, cancelled, memory, internal
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 from MedImgAILib.runtime.progress import Progress
 
-__all__ = ["ERROR_KINDS", "Message", "error_line", "done_line", "parse_line", "progress_line"]
+__all__ = ["ERROR_KINDS", "Message", "done_line", "error_line", "parse_line", "progress_line", "ready_line"]
 
 ERROR_KINDS = ("input", "cancelled", "memory", "internal")
 
@@ -23,6 +24,7 @@ ERROR_KINDS = ("input", "cancelled", "memory", "internal")
 @dataclass(frozen=True)
 class Message:
     progress: Progress | None = None
+    ready: bool = False
     done: bool = False
     error: str | None = None
     error_kind: str | None = None
@@ -30,6 +32,10 @@ class Message:
 
 def progress_line(report: Progress) -> str:
     return json.dumps({"progress": round(float(report.fraction), 4), "stage": report.stage})
+
+
+def ready_line() -> str:
+    return json.dumps({"ready": True})
 
 
 def done_line() -> str:
@@ -52,6 +58,8 @@ def parse_line(line: str) -> Message | None:
         return None
     if "progress" in data:
         return Message(progress=Progress(float(data["progress"]), str(data.get("stage", ""))))
+    if data.get("ready") is True:
+        return Message(ready=True)
     if data.get("done") is True:
         return Message(done=True)
     if "error" in data:

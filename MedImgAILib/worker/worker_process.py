@@ -68,6 +68,7 @@ class WorkerProcess(Generic[T]):
         self._offset = 0
         self._pending = b""
         self._reports: list[Progress] = []
+        self._ready = False  # the child has imported what jobs need and waits for its job
         self._finished = False  # the child said done
         self._error: tuple[str, str] | None = None  # (message, kind) the child reported
         self._cancelled = False
@@ -109,6 +110,7 @@ class WorkerProcess(Generic[T]):
                 continue
             if message.progress is not None:
                 self._reports.append(message.progress)
+            self._ready |= message.ready
             self._finished |= message.done
             if message.error is not None:
                 self._error = (message.error, message.error_kind)
@@ -118,6 +120,12 @@ class WorkerProcess(Generic[T]):
         self._read_messages()
         reports, self._reports = self._reports, []
         return reports
+
+    @property
+    def ready(self) -> bool:
+        """The worker has imported torch and MONAI and waits for its job (a job handed over earlier waits too)."""
+        self._read_messages()
+        return self._ready
 
     @property
     def done(self) -> bool:

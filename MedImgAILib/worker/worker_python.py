@@ -18,7 +18,7 @@ def _python() -> str:
 
 
 def worker_command(job_folder: Path, python: str | None = None, threads: int | None = None) -> list[str]:
-    return [python or _python(), "-m", "MedImgAILib.worker", str(job_folder)] + \
+    return [python or _python(), "-m", "MedImgAILib.worker", str(job_folder), "--parent", str(os.getpid())] + \
         ([] if threads is None else ["--threads", str(threads)])
 
 

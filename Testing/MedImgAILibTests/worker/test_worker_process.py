@@ -147,13 +147,12 @@ def test_a_worker_killed_from_outside_gives_one_line_and_leaves_no_files(the_sam
 
 def test_a_worker_that_runs_out_of_memory_says_so_in_one_line(the_sample_images):
     worker = WorkerProcess()
-    with open(f"/proc/{worker.pid}/status") as status:
-        while "torch" not in open(f"/proc/{worker.pid}/maps").read():  # warm: torch is imported
-            time.sleep(0.1)
-    time.sleep(1.0)
+    while not worker.ready:  # limit the memory only once the imports are done
+        time.sleep(0.05)
     with open(f"/proc/{worker.pid}/status") as status:
         size = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize"))
-    resource.prlimit(worker.pid, resource.RLIMIT_AS, (size + 16 * 2**20, size + 16 * 2**20))
+    headroom = size + 64 * 2**20  # room for the job's small allocations; the inputs (~0.3 GB each) do not fit
+    resource.prlimit(worker.pid, resource.RLIMIT_AS, (headroom, headroom))
     big = {name: sitk.Expand(image, (4, 4, 4)) for name, image in the_sample_images.items()}
     finish(submit_segmentation(big, MODEL, device="cpu", worker=worker))
     with pytest.raises(WorkerError, match="^the worker ran out of memory .*; nothing was changed$") as failure:
@@ -176,6 +175,9 @@ def test_bad_input_in_a_worker_is_the_same_one_line_error_as_in_process(the_samp
 
 def test_a_warm_worker_waits_for_its_job_and_a_cancelled_one_leaves_nothing():
     worker = WorkerProcess()
+    while not worker.ready:
+        assert not worker.done
+        time.sleep(0.05)
     time.sleep(0.5)
     assert not worker.done and alive(worker.pid)
     worker.cancel()
