@@ -7,9 +7,10 @@ import json
 from pathlib import Path
 
 from MedImgAILib.cli.console_progress import ConsoleProgress
-from MedImgAILib.cli.segment_command import parse_named_inputs
 from MedImgAILib.explain.methods import METHODS
 from MedImgAILib.io import read_image, write_image_file
+from MedImgAILib.cli.input_arguments import NamedInputs, non_empty, whole_number
+from MedImgAILib.cli.output_paths import refuse_outputs_over_inputs
 from MedImgAILib.io.atomic_write import atomic_output_path
 
 __all__ = ["add_parser", "run"]
@@ -18,14 +19,15 @@ __all__ = ["add_parser", "run"]
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser("explain", help="saliency, uncertainty or per-modality attribution maps")
-    parser.add_argument("--model", required=True, help="catalog id or model path")
-    parser.add_argument("--input", action="append", required=True, metavar="NAME=PATH", help="as for segment")
+    parser.add_argument("--model", required=True, type=non_empty, help="catalog id or model path")
+    parser.add_argument("--input", action=NamedInputs, required=True, metavar="NAME=PATH", help="as for segment")
     parser.add_argument("--method", required=True, choices=METHODS)
     parser.add_argument("--target", help="label value or name to explain (default: the model's first label)")
-    parser.add_argument("--component", type=int, help="only the n-th largest connected region of the prediction")
+    parser.add_argument("--component", type=whole_number(1),
+                        help="only the n-th largest connected region of the prediction (1 = the largest)")
     parser.add_argument("--layer", help="Grad-CAM layer (default: the decoder's last feature map)")
-    parser.add_argument("--steps", type=int, default=32, help="integrated-gradient steps (default: %(default)s)")
-    parser.add_argument("--samples", type=int, default=8, help="TTA / MC-dropout / SmoothGrad samples")
+    parser.add_argument("--steps", type=whole_number(1), default=32, help="integrated-gradient steps (default: %(default)s)")
+    parser.add_argument("--samples", type=whole_number(1), default=8, help="TTA / MC-dropout / SmoothGrad samples")
     parser.add_argument("--output", help="map file; for several maps (e.g. per modality) the name gets a suffix")
     parser.add_argument("--report", help="write the table (modality shares, confidence, points) as JSON here")
     parser.add_argument("--trust", action="store_true", help="allow a model config to run code")
@@ -42,7 +44,8 @@ def _output_paths(output: str, names: list[str]) -> dict[str, Path]:
 
 
 def run(arguments: argparse.Namespace) -> int:
-    named = parse_named_inputs(arguments.input)
+    named = arguments.input
+    refuse_outputs_over_inputs(named.values(), [arguments.output, arguments.report])
     from MedImgAILib.explain import explain  # torch and MONAI load only when needed
     from MedImgAILib.models import load_model
 

@@ -11,6 +11,7 @@ import json
 
 import SimpleITK as sitk
 
+from MedImgAILib.cli.output_paths import refuse_outputs_over_inputs
 from MedImgAILib.cli.console_progress import ConsoleProgress
 from MedImgAILib.errors import InputError
 from MedImgAILib.io import read_image, write_image_file
@@ -50,6 +51,9 @@ def _structures(fixed_path: str | None, moving_path: str | None):
 def run(arguments: argparse.Namespace) -> int:
     if not arguments.output_transform.lower().endswith(TRANSFORM_SUFFIXES):
         raise InputError(arguments.output_transform, f"transform files end in {', '.join(TRANSFORM_SUFFIXES)}")
+    refuse_outputs_over_inputs([arguments.fixed, arguments.moving, arguments.fixed_mask, arguments.moving_mask,
+                                arguments.fixed_structure, arguments.moving_structure],
+                               [arguments.output_transform, arguments.output_volume, arguments.report])
     fixed, moving = read_image(arguments.fixed), read_image(arguments.moving)
     fixed_mask = read_image(arguments.fixed_mask) if arguments.fixed_mask else None
     moving_mask = read_image(arguments.moving_mask) if arguments.moving_mask else None

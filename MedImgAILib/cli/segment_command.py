@@ -10,18 +10,20 @@ import numpy as np
 import SimpleITK as sitk
 
 from MedImgAILib.cli.console_progress import ConsoleProgress
-from MedImgAILib.errors import InputError
 from MedImgAILib.io import read_image, write_image_file
+from MedImgAILib.cli.input_arguments import NamedInputs, non_empty, non_negative
+from MedImgAILib.cli.output_paths import refuse_outputs_over_inputs
 from MedImgAILib.io.atomic_write import atomic_output_path
 from MedImgAILib.runtime.devices import DEVICE_CHOICES
 
-__all__ = ["add_parser", "parse_named_inputs", "run"]
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser("segment", help="segment images with a model (catalog id or path)")
-    parser.add_argument("--model", required=True, help="catalog id (see `medimgai models`) or bundle folder / model file")
-    parser.add_argument("--input", action="append", required=True, metavar="NAME=PATH",
+    parser.add_argument("--model", required=True, type=non_empty,
+                        help="catalog id (see `medimgai models`) or bundle folder / model file")
+    parser.add_argument("--input", action=NamedInputs, required=True, metavar="NAME=PATH",
                         help="one per model input, e.g. CT=ct.nii.gz (files or DICOM folders); the first is the reference grid")
     parser.add_argument("--output", required=True, help="labelmap file (.nii.gz, .nrrd, .mha) on the reference grid")
     parser.add_argument("--output-grid", metavar="IMAGE",
@@ -31,7 +33,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
     parser.add_argument("--keep-largest", action="store_true", help="keep only the largest connected component per label")
     parser.add_argument("--fill-holes", action="store_true", help="fill enclosed holes per label")
-    parser.add_argument("--min-island-ml", type=float, default=0.0, help="drop components smaller than this (mL)")
+    parser.add_argument("--min-island-ml", type=non_negative, default=0.0, help="drop components smaller than this (mL)")
     parser.add_argument("--raw", action="store_true",
                         help="no post-processing at all (by default the model's recommended clean-up is applied "
                              "unless one of the three options above is given)")
@@ -41,18 +43,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--trust", action="store_true", help="allow a model config to run code (only for models you trust)")
     parser.add_argument("--report", help="write provenance and timings as JSON here")
     return parser
-
-
-def parse_named_inputs(values: list[str]) -> dict[str, str]:
-    named = {}
-    for value in values:
-        name, separator, path = value.partition("=")
-        if not separator or not name or not path:
-            raise InputError(None, f"--input {value!r} must look like NAME=PATH, e.g. CT=ct.nii.gz")
-        if name in named:
-            raise InputError(None, f"--input {name} is given twice")
-        named[name] = path
-    return named
 
 
 def _postprocessing(arguments: argparse.Namespace):
@@ -82,7 +72,9 @@ def _inputs_to_register(requested: list[str] | None, spec, images) -> list[str]:
 
 
 def run(arguments: argparse.Namespace) -> int:
-    named = parse_named_inputs(arguments.input)
+    named = arguments.input
+    refuse_outputs_over_inputs([*named.values(), arguments.output_grid],
+                               [arguments.output, arguments.probabilities, arguments.report])
     from MedImgAILib.inference import Segmenter  # torch and MONAI load only when a command needs them
     from MedImgAILib.models import load_model
 

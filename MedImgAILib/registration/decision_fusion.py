@@ -24,26 +24,38 @@ class FusionResult:
     specificity: list[float] | None = None
 
 
-def _check(labelmaps: Sequence[sitk.Image]) -> None:
+MAX_LABELS = 255  # distinct non-zero values a labelmap may hold: more means an image was given as a labelmap
+
+
+def _check(labelmaps: Sequence[sitk.Image], names: Sequence[str]) -> None:
     if len(labelmaps) < 2:
         raise InputError(None, "fusion needs at least two labelmaps")
     reference = labelmaps[0]
-    for index, labelmap in enumerate(labelmaps):
+    for name, labelmap in zip(names, labelmaps):
         if labelmap.GetDimension() != 3:
-            raise InputError(f"labelmap {index + 1}", f"must be 3D, got {labelmap.GetDimension()}D")
+            raise InputError(name, f"must be 3D, got {labelmap.GetDimension()}D")
         if not same_geometry(labelmap, reference):
-            raise InputError(f"labelmap {index + 1}", "is not on the grid of the first labelmap; resample it first")
-        if labelmap.GetPixelID() in (sitk.sitkFloat32, sitk.sitkFloat64):
-            values = sitk.GetArrayViewFromImage(labelmap)
-            if not np.array_equal(values, np.round(values)):
-                raise InputError(f"labelmap {index + 1}", "holds non-integer values; a labelmap is needed")
+            raise InputError(name, f"is not on the grid of the first labelmap ({names[0]}); resample it first")
+        values = np.unique(sitk.GetArrayViewFromImage(labelmap))
+        if not np.array_equal(values, np.round(values)):
+            raise InputError(name, "holds non-integer values; a labelmap is needed")
+        if len(values) > MAX_LABELS + 1:
+            raise InputError(name, f"holds {len(values)} distinct values, not the few labels of a labelmap (at most "
+                                   f"{MAX_LABELS}); is it an image?")
+        if values[0] < 0 or values[-1] > 65535:
+            raise InputError(name, f"holds the label {values[0] if values[0] < 0 else values[-1]:g}; labels are "
+                                   "whole numbers from 0 to 65535")
 
 
-def fuse_labelmaps(labelmaps: Sequence[sitk.Image], method: str = "vote") -> FusionResult:
-    """Majority vote (ties -> background) over any labels, or binary STAPLE on the foreground (label > 0)."""
+def fuse_labelmaps(labelmaps: Sequence[sitk.Image], method: str = "vote",
+                   names: Sequence[str] | None = None) -> FusionResult:
+    """Majority vote (ties -> background) over any labels, or binary STAPLE on the foreground (label > 0).
+
+    names: what to call each labelmap in errors (e.g. its file); default "labelmap 1", "labelmap 2", ...
+    """
     if method not in METHODS:
         raise InputError(None, f"unknown fusion method {method!r}; choose {' or '.join(METHODS)}")
-    _check(labelmaps)
+    _check(labelmaps, names or [f"labelmap {index + 1}" for index in range(len(labelmaps))])
     arrays = np.stack([sitk.GetArrayViewFromImage(l).astype(np.int64) for l in labelmaps])
     if method == "vote":
         labels = np.unique(arrays)

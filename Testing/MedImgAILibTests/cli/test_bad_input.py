@@ -1,0 +1,121 @@
+"""Bad command lines and bad inputs, as a careful user or an attacker would try them: a usage error exits 2 and
+an expected failure exits 1, each with one line and no traceback, and nothing is written or overwritten."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import SimpleITK as sitk
+
+MEDIMGAI = Path(sys.executable).with_name("medimgai")
+
+
+def medimgai(*arguments):
+    return subprocess.run([str(MEDIMGAI), *map(str, arguments)], capture_output=True, text=True, timeout=600)
+
+
+def one_line_error(result, code: int) -> str:
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if "error:" in line]
+    assert len(errors) == 1, result.stderr
+    return errors[0]
+
+
+@pytest.fixture
+def sample_inputs(an_sts_nifti_case):
+    case = an_sts_nifti_case
+    return ["--input", f"CT={case / 'CT_image.nii.gz'}", "--input", f"PET={case / 'PET_image.nii.gz'}",
+            "--input", f"MR={case / 'MR_T1_image.nii.gz'}"]
+
+
+@pytest.mark.parametrize("arguments, complaint", [
+    (["--component", "-1"], "--component: must be a whole number of at least 1, not '-1'"),
+    (["--component", "0"], "--component: must be a whole number of at least 1, not '0'"),
+    (["--samples", "-3"], "--samples: must be a whole number of at least 1"),
+    (["--samples", "0"], "--samples: must be a whole number of at least 1"),
+    (["--steps", "0"], "--steps: must be a whole number of at least 1"),
+    (["--steps", "x"], "--steps: must be a whole number of at least 1, not 'x'"),
+])
+def test_explanation_counts_that_make_no_sense_are_usage_errors(sample_inputs, arguments, complaint):
+    result = medimgai("explain", "--model", "sts-gtv-ct-pet-mr", *sample_inputs, "--method", "tta", *arguments)
+    assert complaint in one_line_error(result, 2)
+
+
+@pytest.mark.parametrize("arguments, complaint", [
+    (["--model", "", "--input", "CT=ct.nii.gz"], "--model: must not be empty"),
+    (["--model", "m", "--input", "CT"], "--input 'CT' must look like NAME=PATH"),
+    (["--model", "m", "--input", "=ct.nii.gz"], "must look like NAME=PATH"),
+    (["--model", "m", "--input", "CT=a.nii.gz", "--input", "CT=b.nii.gz"], "--input CT is given twice"),
+    (["--model", "m", "--input", "CT=a.nii.gz", "--min-island-ml", "-1"], "--min-island-ml: must be a finite number"),
+])
+def test_segment_arguments_that_make_no_sense_are_usage_errors(tmp_path, arguments, complaint):
+    result = medimgai("segment", *arguments, "--output", tmp_path / "seg.nii.gz")
+    assert complaint in one_line_error(result, 2)
+    assert not (tmp_path / "seg.nii.gz").exists()
+
+
+def test_zero_threads_is_a_usage_error():
+    assert "--threads: must be a whole number of at least 1" in one_line_error(medimgai("--threads", "0", "models"), 2)
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_no_command_overwrites_its_input(tmp_path, an_sts_nifti_case):
+    ct, pet = tmp_path / "ct.nii.gz", tmp_path / "pet.nii.gz"
+    shutil.copy(an_sts_nifti_case / "CT_image.nii.gz", ct)
+    shutil.copy(an_sts_nifti_case / "PET_image.nii.gz", pet)
+    mask = tmp_path / "mask.nii.gz"
+    shutil.copy(an_sts_nifti_case / "CT_mask.nii.gz", mask)
+    before = {path: digest(path) for path in (ct, pet, mask)}
+    spelled_otherwise = tmp_path / "." / "ct.nii.gz"
+    commands = [
+        ("segment", "--model", "sts-gtv-ct-pet-mr", "--input", f"CT={ct}", "--input", f"PET={pet}",
+         "--input", f"MR={an_sts_nifti_case / 'MR_T1_image.nii.gz'}", "--output", spelled_otherwise),
+        ("segment", "--model", "sts-gtv-ct-pet-mr", "--input", f"CT={ct}", "--input", f"PET={pet}",
+         "--input", f"MR={an_sts_nifti_case / 'MR_T1_image.nii.gz'}", "--output", tmp_path / "s.nii.gz",
+         "--probabilities", pet),
+        ("explain", "--model", "sts-gtv-ct-pet-mr", "--input", f"CT={ct}", "--method", "gradcam", "--output", ct),
+        ("convert", ct, ct),
+        ("register", "--fixed", ct, "--moving", pet, "--output-transform", tmp_path / "t.h5", "--output-volume", pet),
+        ("fuse", "--labelmaps", mask, mask, "--output", mask),
+    ]
+    for command in commands:
+        line = one_line_error(medimgai(*command), 1)
+        assert "is also an input: writing it would overwrite the input" in line, command
+    assert {path: digest(path) for path in (ct, pet, mask)} == before
+    assert not (tmp_path / "s.nii.gz").exists() and not (tmp_path / "t.h5").exists()
+
+
+def labelmap_like(reference: Path, values: dict, path: Path, dtype=np.int32) -> Path:
+    image = sitk.ReadImage(str(reference))
+    array = np.zeros(sitk.GetArrayViewFromImage(image).shape, dtype)
+    for index, value in enumerate(values):
+        array[index] = value
+    labelmap = sitk.GetImageFromArray(array)
+    labelmap.CopyInformation(image)
+    sitk.WriteImage(labelmap, str(path))
+    return path
+
+
+@pytest.mark.parametrize("value", [-1, 70000])
+def test_fusion_refuses_labels_it_cannot_write_instead_of_wrapping_them(tmp_path, an_sts_nifti_case, value):
+    good = labelmap_like(an_sts_nifti_case / "CT_mask.nii.gz", [1], tmp_path / "good.nii.gz")
+    bad = labelmap_like(an_sts_nifti_case / "CT_mask.nii.gz", [value], tmp_path / "bad.nii.gz")
+    line = one_line_error(medimgai("fuse", "--labelmaps", good, bad, "--output", tmp_path / "fused.nii.gz"), 1)
+    assert f"{bad}: holds the label {value}; labels are whole numbers from 0 to 65535" in line
+    assert not (tmp_path / "fused.nii.gz").exists()
+
+
+def test_fusion_refuses_images_given_as_labelmaps(tmp_path, an_sts_nifti_case):
+    ct = an_sts_nifti_case / "CT_image.nii.gz"
+    line = one_line_error(medimgai("fuse", "--labelmaps", ct, ct, "--output", tmp_path / "fused.nii.gz"), 1)
+    assert f"{ct}: holds" in line and "distinct values, not the few labels of a labelmap" in line
