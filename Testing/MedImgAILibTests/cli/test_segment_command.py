@@ -72,11 +72,6 @@ def test_a_model_file_that_is_not_a_model_is_refused(tmp_path, an_sts_nifti_case
     assert result.returncode == 1 and "model.ts: is not a TorchScript model" in result.stderr
 
 
-def test_malformed_input_arguments_are_explained(tmp_path):
-    result = medimgai("segment", "--model", "sts-gtv-ct-pet-mr", "--input", "ct.nii.gz", "--output", tmp_path / "s.nii.gz")
-    assert result.returncode == 1 and "must look like NAME=PATH" in result.stderr
-
-
 def test_models_lists_the_catalog_with_its_status():
     result = medimgai("models")
     assert result.returncode == 0
