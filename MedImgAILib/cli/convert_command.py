@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from MedImgAILib.cli.output_paths import refuse_outputs_over_inputs
+from MedImgAILib.cli.output_paths import check_outputs
 from MedImgAILib.cli.input_arguments import add_image_input
 from MedImgAILib.io import read_image, write_image_file
 
@@ -19,7 +19,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(arguments: argparse.Namespace) -> int:
-    refuse_outputs_over_inputs([arguments.input], [arguments.output])
+    check_outputs([arguments.input], images=[arguments.output])
     image = read_image(arguments.input, arguments.series)
     path = write_image_file(image, arguments.output)
     size = "x".join(str(n) for n in image.GetSize())

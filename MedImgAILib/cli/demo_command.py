@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import SimpleITK as sitk
 
+from MedImgAILib.cli.input_arguments import non_empty
+from MedImgAILib.cli.output_paths import check_outputs
 from MedImgAILib.cli.console_progress import ConsoleProgress
 from MedImgAILib.errors import MedImgAIError
 from MedImgAILib.metrics import dice
@@ -29,7 +31,7 @@ __all__ = ["add_parser", "run"]
 def add_parser(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser("demo", help="run the pipeline on the bundled sample case and write a .mrb scene")
     parser.add_argument("--case", type=Path, help="case folder (default: the bundled sample STS_002)")
-    parser.add_argument("--model", default="sts-gtv-ct-pet-mr", help="segmentation model (default: %(default)s)")
+    parser.add_argument("--model", default="sts-gtv-ct-pet-mr", type=non_empty, help="segmentation model (default: %(default)s)")
     parser.add_argument(
         "--output", type=Path, default=Path("medimgai-demo-output"), help="output folder (default: %(default)s)"
     )
@@ -50,6 +52,7 @@ def _scene_logic():
 def run(arguments: argparse.Namespace) -> int:
     started = time.perf_counter()
     case = find_case(arguments.case)
+    check_outputs(documents=[arguments.output / f"{case.folder.name}.mrb"])
     print(f"case {case.folder}")
     images = {modality: read_image(path) for modality, path in case.images.items()}
     masks = {modality: read_image(path) for modality, path in case.masks.items() if modality in images}

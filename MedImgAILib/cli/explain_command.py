@@ -10,7 +10,7 @@ from MedImgAILib.cli.console_progress import ConsoleProgress
 from MedImgAILib.explain.methods import METHODS
 from MedImgAILib.io import read_image, write_image_file
 from MedImgAILib.cli.input_arguments import NamedInputs, non_empty, whole_number
-from MedImgAILib.cli.output_paths import refuse_outputs_over_inputs
+from MedImgAILib.cli.output_paths import check_outputs
 from MedImgAILib.io.atomic_write import atomic_output_path
 
 __all__ = ["add_parser", "run"]
@@ -45,7 +45,7 @@ def _output_paths(output: str, names: list[str]) -> dict[str, Path]:
 
 def run(arguments: argparse.Namespace) -> int:
     named = arguments.input
-    refuse_outputs_over_inputs(named.values(), [arguments.output, arguments.report])
+    check_outputs(named.values(), images=[arguments.output], documents=[arguments.report])
     from MedImgAILib.explain import explain  # torch and MONAI load only when needed
     from MedImgAILib.models import load_model
 

@@ -6,7 +6,7 @@ import argparse
 
 import SimpleITK as sitk
 
-from MedImgAILib.cli.output_paths import refuse_outputs_over_inputs
+from MedImgAILib.cli.output_paths import check_outputs
 from MedImgAILib.io import read_image, write_image_file
 from MedImgAILib.registration import fuse_labelmaps
 
@@ -23,7 +23,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(arguments: argparse.Namespace) -> int:
-    refuse_outputs_over_inputs(arguments.labelmaps, [arguments.output, arguments.agreement])
+    check_outputs(arguments.labelmaps, images=[arguments.output, arguments.agreement])
     result = fuse_labelmaps([read_image(path) for path in arguments.labelmaps], arguments.method, arguments.labelmaps)
     write_image_file(result.labelmap, arguments.output)
     if arguments.agreement:

@@ -11,16 +11,14 @@ import json
 
 import SimpleITK as sitk
 
-from MedImgAILib.cli.output_paths import refuse_outputs_over_inputs
+from MedImgAILib.cli.output_paths import check_outputs
 from MedImgAILib.cli.console_progress import ConsoleProgress
-from MedImgAILib.errors import InputError
 from MedImgAILib.io import read_image, write_image_file
 from MedImgAILib.io.atomic_write import atomic_output_path
 from MedImgAILib.registration import PRESETS, register, resample_to_fixed
 
 __all__ = ["add_parser", "run"]
 
-TRANSFORM_SUFFIXES = (".h5", ".hdf5", ".tfm", ".txt")
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -49,11 +47,9 @@ def _structures(fixed_path: str | None, moving_path: str | None):
 
 
 def run(arguments: argparse.Namespace) -> int:
-    if not arguments.output_transform.lower().endswith(TRANSFORM_SUFFIXES):
-        raise InputError(arguments.output_transform, f"transform files end in {', '.join(TRANSFORM_SUFFIXES)}")
-    refuse_outputs_over_inputs([arguments.fixed, arguments.moving, arguments.fixed_mask, arguments.moving_mask,
-                                arguments.fixed_structure, arguments.moving_structure],
-                               [arguments.output_transform, arguments.output_volume, arguments.report])
+    check_outputs([arguments.fixed, arguments.moving, arguments.fixed_mask, arguments.moving_mask,
+                   arguments.fixed_structure, arguments.moving_structure], images=[arguments.output_volume],
+                  transforms=[arguments.output_transform], documents=[arguments.report])
     fixed, moving = read_image(arguments.fixed), read_image(arguments.moving)
     fixed_mask = read_image(arguments.fixed_mask) if arguments.fixed_mask else None
     moving_mask = read_image(arguments.moving_mask) if arguments.moving_mask else None

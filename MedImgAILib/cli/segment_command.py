@@ -12,7 +12,7 @@ import SimpleITK as sitk
 from MedImgAILib.cli.console_progress import ConsoleProgress
 from MedImgAILib.io import read_image, write_image_file
 from MedImgAILib.cli.input_arguments import NamedInputs, non_empty, non_negative
-from MedImgAILib.cli.output_paths import refuse_outputs_over_inputs
+from MedImgAILib.cli.output_paths import check_outputs
 from MedImgAILib.io.atomic_write import atomic_output_path
 from MedImgAILib.runtime.devices import DEVICE_CHOICES
 
@@ -73,8 +73,8 @@ def _inputs_to_register(requested: list[str] | None, spec, images) -> list[str]:
 
 def run(arguments: argparse.Namespace) -> int:
     named = arguments.input
-    refuse_outputs_over_inputs([*named.values(), arguments.output_grid],
-                               [arguments.output, arguments.probabilities, arguments.report])
+    check_outputs([*named.values(), arguments.output_grid], images=[arguments.output, arguments.probabilities],
+                  documents=[arguments.report])
     from MedImgAILib.inference import Segmenter  # torch and MONAI load only when a command needs them
     from MedImgAILib.models import load_model
 

@@ -13,6 +13,7 @@ import numpy as np
 import SimpleITK as sitk
 
 from MedImgAILib.errors import InputError
+from MedImgAILib.geometry import fields_of_view_intersect
 from MedImgAILib.inference.model_grid import model_grid, resample_onto
 from MedImgAILib.inference.normalization import normalize
 from MedImgAILib.models.model_spec import ModelSpec
@@ -65,6 +66,12 @@ def prepare_model_input(spec: ModelSpec, images: Mapping[str, sitk.Image],
     check_inputs(spec, images)
     transforms = transforms or {}
     reference = images[spec.inputs[0].name]
+    for declared in spec.inputs[1:]:
+        if declared.name not in transforms and not fields_of_view_intersect(reference, images[declared.name]):
+            raise InputError(declared.name, f"does not overlap the reference input {spec.inputs[0].name} at all in "
+                                            "physical space, so it is not registered to it: register it first "
+                                            f"(medimgai segment --register-inputs {declared.name}; in the panel, "
+                                            "Register inputs first)")
     grid = model_grid(reference, spec.target_spacing_mm)
     channels = []
     for declared in spec.inputs:

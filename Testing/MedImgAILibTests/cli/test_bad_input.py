@@ -119,3 +119,36 @@ def test_fusion_refuses_images_given_as_labelmaps(tmp_path, an_sts_nifti_case):
     ct = an_sts_nifti_case / "CT_image.nii.gz"
     line = one_line_error(medimgai("fuse", "--labelmaps", ct, ct, "--output", tmp_path / "fused.nii.gz"), 1)
     assert f"{ct}: holds" in line and "distinct values, not the few labels of a labelmap" in line
+
+
+def test_outputs_that_cannot_be_written_are_refused_before_any_work(tmp_path, an_sts_nifti_case):
+    ct, mr = an_sts_nifti_case / "CT_image.nii.gz", an_sts_nifti_case / "MR_T1_image.nii.gz"
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    (tmp_path / "a-folder").mkdir()
+    cases = [
+        (("convert", ct, a_file / "ct.nrrd"), f"{a_file / 'ct.nrrd'}: cannot be written: {a_file} is a file"),
+        (("convert", ct, tmp_path / "ct.png"), "ct.png: is not an image file name MedImgAI writes"),
+        (("register", "--fixed", ct, "--moving", mr, "--output-transform", tmp_path / "t.h5", "--report",
+          tmp_path / "a-folder"), "a-folder: is a folder; give the name of a file to write"),
+        (("register", "--fixed", ct, "--moving", mr, "--output-transform", tmp_path / "t.xyz"),
+         "t.xyz: transform files end in .h5"),
+        (("fuse", "--labelmaps", ct, ct, "--output", tmp_path / "f.nii.gz", "--agreement", tmp_path / "a.mhd"),
+         "a.mhd: is not an image file name MedImgAI writes"),
+        (("demo", "--output", a_file), f"cannot be written: {a_file} is a file, not a folder"),
+    ]
+    for command, message in cases:
+        assert message in one_line_error(medimgai(*command), 1), command
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "a-folder"]  # nothing else written
+
+
+def test_an_explanation_of_inputs_that_do_not_overlap_is_refused(tmp_path, an_sts_nifti_case):
+    pet = sitk.ReadImage(str(an_sts_nifti_case / "PET_image.nii.gz"))
+    pet.SetOrigin(tuple(o + d for o, d in zip(pet.GetOrigin(), (0.0, 150.0, 200.0))))
+    sitk.WriteImage(pet, str(tmp_path / "pet.nii.gz"))
+    result = medimgai("explain", "--model", "sts-gtv-ct-pet-mr", "--input", f"CT={an_sts_nifti_case / 'CT_image.nii.gz'}",
+                      "--input", f"PET={tmp_path / 'pet.nii.gz'}", "--input",
+                      f"MR={an_sts_nifti_case / 'MR_T1_image.nii.gz'}", "--method", "gradcam", "--output",
+                      tmp_path / "map.nii.gz")
+    assert "PET: does not overlap the reference input CT at all" in one_line_error(result, 1)
+    assert not (tmp_path / "map.nii.gz").exists()

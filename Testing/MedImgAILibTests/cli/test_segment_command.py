@@ -32,21 +32,33 @@ def test_segment_writes_labelmap_probabilities_and_report_on_the_ct_grid(tmp_pat
     assert (tmp_path / "prob.nrrd").is_file() and (tmp_path / "report.json").is_file()
 
 
-def test_an_input_from_another_frame_is_warned_about_and_registered_on_request(tmp_path, an_sts_nifti_case):
+def test_an_input_from_another_frame_is_refused_or_warned_about_and_registered_on_request(tmp_path,
+                                                                                           an_sts_nifti_case):
     case = an_sts_nifti_case
     pet = sitk.ReadImage(str(case / "PET_image.nii.gz"))
-    pet.SetOrigin(tuple(o + d for o, d in zip(pet.GetOrigin(), (0.0, 150.0, 200.0))))
-    sitk.WriteImage(pet, str(tmp_path / "pet_other_frame.nii.gz"))
-    inputs = ["--input", f"CT={case / 'CT_image.nii.gz'}", "--input", f"PET={tmp_path / 'pet_other_frame.nii.gz'}",
-              "--input", f"MR={case / 'MR_T1_image.nii.gz'}", "--device", "cpu"]
-    warned = medimgai("segment", "--model", "sts-gtv-ct-pet-mr", *inputs, "--output", tmp_path / "a.nii.gz")
-    assert warned.returncode == 0, warned.stderr
-    assert "warning: PET and CT share only" in warned.stderr and "add --register-inputs PET" in warned.stderr
-    registered = medimgai("segment", "--model", "sts-gtv-ct-pet-mr", *inputs, "--register-inputs", "PET",
-                          "--output", tmp_path / "b.nii.gz", "--report", tmp_path / "report.json")
+    inputs = lambda pet_path: ["--input", f"CT={case / 'CT_image.nii.gz'}", "--input", f"PET={pet_path}",
+                               "--input", f"MR={case / 'MR_T1_image.nii.gz'}", "--device", "cpu"]
+    apart = pet  # no overlap at all: another session's frame of reference
+    apart.SetOrigin(tuple(o + d for o, d in zip(pet.GetOrigin(), (0.0, 150.0, 200.0))))
+    sitk.WriteImage(apart, str(tmp_path / "pet_other_frame.nii.gz"))
+    refused = medimgai("segment", "--model", "sts-gtv-ct-pet-mr", *inputs(tmp_path / "pet_other_frame.nii.gz"),
+                       "--output", tmp_path / "a.nii.gz")
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "PET: does not overlap the reference input CT at all" in refused.stderr
+    assert "--register-inputs PET" in refused.stderr and not (tmp_path / "a.nii.gz").exists()
+    registered = medimgai("segment", "--model", "sts-gtv-ct-pet-mr", *inputs(tmp_path / "pet_other_frame.nii.gz"),
+                          "--register-inputs", "PET", "--output", tmp_path / "b.nii.gz", "--report",
+                          tmp_path / "report.json")
     assert registered.returncode == 0, registered.stderr
     assert "registered PET to CT (pet-to-ct-rigid)" in registered.stdout and "warning" not in registered.stderr
     assert "pet-to-ct-rigid" in (tmp_path / "report.json").read_text()
+    partly = sitk.ReadImage(str(case / "PET_image.nii.gz"))  # a third of the field of view shared
+    partly.SetOrigin(tuple(o + d for o, d in zip(partly.GetOrigin(), (0.0, 0.0, 110.0))))
+    sitk.WriteImage(partly, str(tmp_path / "pet_shifted.nii.gz"))
+    warned = medimgai("segment", "--model", "sts-gtv-ct-pet-mr", *inputs(tmp_path / "pet_shifted.nii.gz"),
+                      "--output", tmp_path / "c.nii.gz")
+    assert warned.returncode == 0, warned.stderr
+    assert "warning: PET and CT share only" in warned.stderr and "add --register-inputs PET" in warned.stderr
 
 
 def test_wrong_input_names_list_what_the_model_expects(tmp_path, an_sts_nifti_case):

@@ -42,3 +42,20 @@ def test_sheared_matrices_are_refused():
     sheared[0, 1] = 0.3
     with pytest.raises(ValueError, match="not orthogonal"):
         geometry_from_ijk_to_lps(sheared)
+
+
+def test_fields_of_view_intersect_exactly_along_oblique_axes(an_oblique_image):
+    from MedImgAILib.geometry import fields_of_view_intersect
+
+    direction = np.array(an_oblique_image.GetDirection()).reshape(3, 3)
+    extent = np.array(an_oblique_image.GetSize()) * np.array(an_oblique_image.GetSpacing())
+
+    def moved(along_axis: int, fraction: float) -> sitk.Image:
+        copy = sitk.Image(an_oblique_image)
+        copy.SetOrigin(tuple(np.array(an_oblique_image.GetOrigin()) + direction[:, along_axis] * extent[along_axis] * fraction))
+        return copy
+
+    for axis in range(3):
+        assert fields_of_view_intersect(an_oblique_image, moved(axis, 0.99))
+        assert not fields_of_view_intersect(an_oblique_image, moved(axis, 1.01))
+        assert not fields_of_view_intersect(moved(axis, -1.01), an_oblique_image)
