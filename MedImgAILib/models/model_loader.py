@@ -57,6 +57,34 @@ def network_from_config(network_def: Mapping[str, Any], source: str, trust: bool
     return network
 
 
+def _check_channels_fit(network_def: Mapping[str, Any], spec: ModelSpec, source: str) -> None:
+    """A MONAI network's declared channels against the model's declaration: inputs in, labels + background out."""
+    if not isinstance(network_def, Mapping):
+        return  # not a network description at all: building it will say so
+    expected = {"in_channels": (len(spec.inputs), f"{len(spec.inputs)} inputs ({', '.join(spec.input_names)})"),
+                "out_channels": (len(spec.labels) + 1, f"{len(spec.labels)} labels plus background")}
+    for key, (count, meaning) in expected.items():
+        value = network_def.get(key)
+        if isinstance(value, int) and value != count:
+            raise InputError(source, f"the network has {key}={value} but the declaration needs {count} for {meaning}")
+
+
+def _check_torchscript_fits(network: torch.nn.Module, spec: ModelSpec, source: Path) -> None:
+    """One forward pass of zeros at the declared patch size: the output must have a channel per label plus
+    background (TorchScript carries no readable channel counts)."""
+    patch = tuple(spec.patch_size)
+    try:
+        with torch.no_grad():
+            output = network(torch.zeros(1, len(spec.inputs), *patch))
+    except Exception as error:
+        raise InputError(source, f"the network does not take {len(spec.inputs)} input channels of {patch} voxels as "
+                                 f"declared ({type(error).__name__}: {str(error).splitlines()[0][:150]})") from None
+    if not isinstance(output, torch.Tensor) or output.dim() != 5 or output.shape[1] != len(spec.labels) + 1:
+        shape = tuple(output.shape) if isinstance(output, torch.Tensor) else type(output).__name__
+        raise InputError(source, f"the network's output {shape} does not have the {len(spec.labels) + 1} channels the "
+                                 f"declaration needs ({len(spec.labels)} labels plus background)")
+
+
 def _verified_weights(path: Path, spec: ModelSpec) -> tuple[dict, str]:
     digest = sha256_of_file(path) if path.is_file() else ""
     if spec.weights_sha256 and digest and digest != spec.weights_sha256:
@@ -78,6 +106,7 @@ def _load_bundle(folder: Path, trust: bool) -> LoadedModel:
     inference = _read_json(folder / "configs" / "inference.json")
     if "network_def" not in inference:
         raise InputError(folder / "configs" / "inference.json", "has no network_def")
+    _check_channels_fit(inference["network_def"], spec, str(folder / "configs" / "inference.json"))
     network = network_from_config(inference["network_def"], str(folder / "configs" / "inference.json"), trust)
     weights = folder / "models" / "model.pt"
     state, digest = _verified_weights(weights, spec)
@@ -96,6 +125,7 @@ def _load_description(path: Path, trust: bool) -> LoadedModel:
     if not isinstance(description, dict) or "network_def" not in description or "weights" not in description:
         raise InputError(path, "a model description needs 'network_def', 'weights' and 'medimgai'")
     spec = ModelSpec.from_metadata(description, str(path))
+    _check_channels_fit(description["network_def"], spec, str(path))
     network = network_from_config(description["network_def"], str(path), trust)
     weights = _inside(path.parent, str(description["weights"]), path)
     state, digest = _verified_weights(weights, spec)
@@ -115,8 +145,9 @@ def _load_torchscript(path: Path) -> LoadedModel:
     except json.JSONDecodeError as error:
         raise InputError(path, f"embedded metadata.json is not valid JSON ({error})") from None
     spec = ModelSpec.from_metadata(metadata, str(path))
+    _check_torchscript_fits(network.eval(), spec, path)
     digest = sha256_of_file(path)
-    return LoadedModel(spec, network.eval(), str(path), digest, "torchscript")
+    return LoadedModel(spec, network, str(path), digest, "torchscript")
 
 
 def load_model_path(path: str | os.PathLike, trust: bool = False) -> LoadedModel:

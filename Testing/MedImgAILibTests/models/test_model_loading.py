@@ -8,6 +8,7 @@ import pickle
 
 import pytest
 import torch
+import tiny_models
 from tiny_models import TINY_NETWORK, tiny_declaration, write_tiny_bundle, write_tiny_torchscript
 
 from MedImgAILib.errors import InputError
@@ -130,3 +131,63 @@ def test_a_description_cannot_point_its_weights_outside_its_folder(tmp_path):
                                                     "weights": "../../etc/passwd"}))
     with pytest.raises(InputError, match="points outside the model's folder"):
         load_model_path(folder / "model.json")
+
+
+def with_declaration_changes(bundle, **changes):
+    metadata_path = bundle / "configs" / "metadata.json"
+    metadata = json.loads(metadata_path.read_text())
+    metadata["medimgai"].update(changes)
+    metadata_path.write_text(json.dumps(metadata))
+    return bundle
+
+
+def test_a_declaration_that_contradicts_the_network_is_refused_at_load_time(a_tiny_bundle):
+    labels = tiny_declaration()["labels"]
+    extra = [{**labels[0], "value": 2, "name": "Oedema"}, {**labels[0], "value": 3, "name": "Necrosis"}]
+    with_declaration_changes(a_tiny_bundle, labels=labels + extra)
+    with pytest.raises(InputError, match="the network has out_channels=2 but the declaration needs 4 for 3 labels "
+                                         "plus background"):
+        load_model_path(a_tiny_bundle)
+    inputs = tiny_declaration()["inputs"]
+    with_declaration_changes(a_tiny_bundle, labels=labels, inputs=inputs + [{**inputs[0], "name": "MR",
+                                                                              "modality": "MR"}])
+    with pytest.raises(InputError, match=r"the network has in_channels=2 but the declaration needs 3 for 3 inputs "
+                                         r"\(CT, PET, MR\)"):
+        load_model_path(a_tiny_bundle)
+
+
+def test_torchscript_metadata_that_contradicts_the_network_is_refused(tmp_path):
+    scripted = torch.jit.script(tiny_models.tiny_network().eval())
+    declaration = tiny_declaration()
+    declaration["inputs"] = declaration["inputs"] + [{**declaration["inputs"][0], "name": "MR", "modality": "MR"}]
+    torch.jit.save(scripted, str(tmp_path / "three.ts"),
+                   _extra_files={"metadata.json": json.dumps({"version": "0.1.0", "medimgai": declaration})})
+    with pytest.raises(InputError, match=r"the network does not take 3 input channels of \(16, 16, 8\) voxels"):
+        load_model_path(tmp_path / "three.ts")
+    declaration = tiny_declaration()
+    declaration["labels"] = declaration["labels"] * 1 + [{**declaration["labels"][0], "value": 2, "name": "Oedema"}]
+    torch.jit.save(scripted, str(tmp_path / "labels.ts"),
+                   _extra_files={"metadata.json": json.dumps({"version": "0.1.0", "medimgai": declaration})})
+    with pytest.raises(InputError, match=r"output \(1, 2, 16, 16, 8\) does not have the 3 channels"):
+        load_model_path(tmp_path / "labels.ts")
+
+
+@pytest.mark.parametrize("changes, fragment", [
+    ({"patch_size": [4096, 4096, 4096]}, r"at patch_size/\d: 4096 is greater than the maximum of 512"),
+    ({"target_spacing_mm": [0.001, 0.001, 0.001]}, r"at target_spacing_mm/\d: 0.001 is less than the minimum of 0.05"),
+])
+def test_implausible_grids_in_a_declaration_are_refused(a_tiny_bundle, changes, fragment):
+    with pytest.raises(InputError, match=fragment):
+        load_model_path(with_declaration_changes(a_tiny_bundle, **changes))
+
+
+def test_an_image_whose_model_grid_would_not_fit_in_memory_is_refused():
+    from MedImgAILib.inference.model_grid import model_grid
+
+    import SimpleITK as sitk
+
+    image = sitk.Image(100, 100, 50, sitk.sitkInt16)
+    image.SetSpacing((1e4, 1e4, 1e4))
+    with pytest.raises(InputError, match=r"the model's grid would be 666667x666667x166667 voxels at 1.5, 1.5, 3 mm "
+                                         r"\(the image has 10000, 10000, 10000 mm voxels\)"):
+        model_grid(image, (1.5, 1.5, 3.0))
