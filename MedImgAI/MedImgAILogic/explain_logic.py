@@ -114,6 +114,8 @@ class ExplainLogic:
         target_label = options.pop("target_label", None)
         if target_segment is not None:
             segmentation_node, segment_id = target_segment
+            if segmentation_node is None or not segmentation_node.IsA("vtkMRMLSegmentationNode"):
+                raise InputError(None, "target_segment needs a segmentation node and a segment ID")
             segment = segmentation_node.GetSegmentation().GetSegment(segment_id)
             if segment is None:
                 raise InputError(describe_node(segmentation_node), f"has no segment {segment_id!r}")

@@ -36,6 +36,8 @@ def affine_matrix_lps(transform: sitk.Transform) -> np.ndarray:
 
 def add_transform_node_from_sitk(scene, transform: sitk.Transform, name: str = "Transform"):
     """Add a linear transform node that moves the registered moving image onto the fixed image."""
+    if not isinstance(transform, sitk.Transform):
+        raise InputError(None, f"a SimpleITK transform is needed, not {type(transform).__name__}")
     fixed_to_moving_ras = LPS_TO_RAS @ affine_matrix_lps(transform) @ LPS_TO_RAS
     node = slicer.vtkMRMLLinearTransformNode()
     node.SetName(name)

@@ -10,6 +10,7 @@ from MedImgAILib.cli.console_progress import ConsoleProgress
 from MedImgAILib.explain.methods import METHODS
 from MedImgAILib.io import read_image, write_image_file
 from MedImgAILib.cli.input_arguments import NamedInputs, non_empty, whole_number
+from MedImgAILib.cli.error_sources import files_named_in_errors
 from MedImgAILib.cli.output_paths import check_outputs
 from MedImgAILib.io.atomic_write import atomic_output_path
 
@@ -44,6 +45,11 @@ def _output_paths(output: str, names: list[str]) -> dict[str, Path]:
 
 
 def run(arguments: argparse.Namespace) -> int:
+    with files_named_in_errors(arguments.input):
+        return _run(arguments)
+
+
+def _run(arguments: argparse.Namespace) -> int:
     named = arguments.input
     check_outputs(named.values(), images=[arguments.output], documents=[arguments.report])
     from MedImgAILib.explain import explain  # torch and MONAI load only when needed

@@ -11,6 +11,7 @@ import json
 
 import SimpleITK as sitk
 
+from MedImgAILib.cli.error_sources import files_named_in_errors
 from MedImgAILib.cli.output_paths import check_outputs
 from MedImgAILib.cli.console_progress import ConsoleProgress
 from MedImgAILib.io import read_image, write_image_file
@@ -47,6 +48,14 @@ def _structures(fixed_path: str | None, moving_path: str | None):
 
 
 def run(arguments: argparse.Namespace) -> int:
+    with files_named_in_errors({"fixed": arguments.fixed, "moving": arguments.moving,
+                                "fixed mask": arguments.fixed_mask, "moving mask": arguments.moving_mask,
+                                "fixed structure": arguments.fixed_structure,
+                                "moving structure": arguments.moving_structure}):
+        return _run(arguments)
+
+
+def _run(arguments: argparse.Namespace) -> int:
     check_outputs([arguments.fixed, arguments.moving, arguments.fixed_mask, arguments.moving_mask,
                    arguments.fixed_structure, arguments.moving_structure], images=[arguments.output_volume],
                   transforms=[arguments.output_transform], documents=[arguments.report])

@@ -12,6 +12,7 @@ import SimpleITK as sitk
 from MedImgAILib.cli.console_progress import ConsoleProgress
 from MedImgAILib.io import read_image, write_image_file
 from MedImgAILib.cli.input_arguments import NamedInputs, non_empty, non_negative
+from MedImgAILib.cli.error_sources import files_named_in_errors
 from MedImgAILib.cli.output_paths import check_outputs
 from MedImgAILib.io.atomic_write import atomic_output_path
 from MedImgAILib.runtime.devices import DEVICE_CHOICES
@@ -72,6 +73,11 @@ def _inputs_to_register(requested: list[str] | None, spec, images) -> list[str]:
 
 
 def run(arguments: argparse.Namespace) -> int:
+    with files_named_in_errors({**arguments.input, "output grid": arguments.output_grid}):
+        return _run(arguments)
+
+
+def _run(arguments: argparse.Namespace) -> int:
     named = arguments.input
     check_outputs([*named.values(), arguments.output_grid], images=[arguments.output, arguments.probabilities],
                   documents=[arguments.report])

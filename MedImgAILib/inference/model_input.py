@@ -49,12 +49,33 @@ def check_inputs(spec: ModelSpec, images: Mapping[str, sitk.Image]) -> None:
                                    f"{image.GetNumberOfComponentsPerPixel()} component(s)")
         if min(image.GetSize()) < 2:
             raise InputError(name, f"input is too small ({image.GetSize()}): a volume is needed")
-        if not np.isfinite(sitk.GetArrayViewFromImage(image)).all():
+        values = sitk.GetArrayViewFromImage(image)
+        if not np.isfinite(values).all():
             raise InputError(name, "input contains NaN or infinite values")
+        _check_plausible(name, values, spec.inputs[spec.input_names.index(name)].modality)
 
 
-def _normalized_image(image: sitk.Image, normalization) -> sitk.Image:
-    normalized = sitk.GetImageFromArray(normalize(sitk.GetArrayViewFromImage(image), normalization))
+MASK_SAMPLE = 1_000_000  # voxels looked at to tell a mask from an image
+
+
+def _check_plausible(name: str, values: np.ndarray, modality: str) -> None:
+    """Refuse what is surely not a scan: a constant volume (blank, all zero) or one holding two values (a mask)."""
+    low, high = values.min(), values.max()
+    if low == high:
+        raise InputError(name, f"input is constant (every voxel is {low:g}): a blank image cannot be segmented")
+    sample = values.ravel()[:: max(1, values.size // MASK_SAMPLE)]
+    distinct = np.unique(sample)
+    if len(distinct) <= 2:
+        raise InputError(name, f"input holds only the values {distinct[0]:g} and {distinct[-1]:g}: it looks like a "
+                               f"mask or labelmap, not a {modality} image")
+
+
+def _normalized_image(name: str, image: sitk.Image, normalization) -> sitk.Image:
+    array = normalize(sitk.GetArrayViewFromImage(image), normalization)
+    if not np.isfinite(array).all():
+        raise InputError(name, f"input's intensities ({sitk.GetArrayViewFromImage(image).max():g} at most) overflow "
+                               f"the model's {normalization['type']} normalisation: is it a {name} image?")
+    normalized = sitk.GetImageFromArray(array)
     normalized.CopyInformation(image)
     return normalized
 
@@ -75,7 +96,7 @@ def prepare_model_input(spec: ModelSpec, images: Mapping[str, sitk.Image],
     grid = model_grid(reference, spec.target_spacing_mm)
     channels = []
     for declared in spec.inputs:
-        normalized = _normalized_image(images[declared.name], declared.normalization)
+        normalized = _normalized_image(declared.name, images[declared.name], declared.normalization)
         resampled = resample_onto(normalized, grid, transform=transforms.get(declared.name))
         channels.append(sitk.GetArrayFromImage(resampled).transpose(2, 1, 0))
     return ModelInput(array=np.ascontiguousarray(np.stack(channels), dtype=np.float32), grid=grid, reference=reference)

@@ -26,8 +26,8 @@ def normalize(array: np.ndarray, normalization: Mapping[str, Any]) -> np.ndarray
         selected = values[mask]
         if selected.size == 0:
             return np.zeros_like(values)
-        mean, std = float(selected.mean()), float(selected.std())
-        result = (values - mean) / max(std, 1e-6)
+        mean, std = float(selected.mean(dtype=np.float64)), float(selected.std(dtype=np.float64))
+        result = ((values - mean) / max(std, 1e-6)).astype(np.float32)  # statistics in float64: no overflow
         if normalization.get("nonzero", False):
             result[~mask] = 0.0
         return result.astype(np.float32, copy=False)

@@ -39,6 +39,17 @@ class RegistrationResult:
     report: QualityReport
 
 
+NEGLIGIBLE_DISPLACEMENT_MM = 0.5  # with half a voxel: a result this close to its start did not go wrong
+
+
+def _largest_displacement_mm(transform: sitk.Transform, fixed: sitk.Image) -> float:
+    """How far the transform moves the fixed image's corners and centre from where they are (the identity start)."""
+    size = np.array(fixed.GetSize()) - 1
+    indices = [np.array(c) * size for c in np.ndindex(2, 2, 2)] + [size / 2]
+    points = [fixed.TransformContinuousIndexToPhysicalPoint(tuple(float(v) for v in index)) for index in indices]
+    return max(float(np.linalg.norm(np.subtract(transform.TransformPoint(p), p))) for p in points)
+
+
 def _check_image(image: sitk.Image, role: str) -> None:
     if image.GetDimension() != 3:
         raise InputError(role, f"image must be 3D, got {image.GetDimension()}D")
@@ -46,8 +57,11 @@ def _check_image(image: sitk.Image, role: str) -> None:
         raise InputError(role, "image must have one value per voxel")
     if min(image.GetSize()) < 4:
         raise InputError(role, f"image is too small to register ({image.GetSize()})")
-    if not np.isfinite(sitk.GetArrayViewFromImage(image)).all():
+    values = sitk.GetArrayViewFromImage(image)
+    if not np.isfinite(values).all():
         raise InputError(role, "image contains NaN or infinite values")
+    if values.min() == values.max():
+        raise InputError(role, f"image is constant (every voxel is {values.min():g}): there is nothing to align")
 
 
 def _check_mask(mask: sitk.Image | None, image: sitk.Image, role: str) -> sitk.Image | None:
@@ -296,7 +310,8 @@ def register(fixed: sitk.Image, moving: sitk.Image, preset: str | Preset = "gene
                                    f"{report.structure_dice_after:.2f}): check that they are the same structure")
     if landmarks is not None:
         report.tre_mm = target_registration_error(final, *landmarks)
-    if np.isfinite(metric_before) and metric_after > metric_before:
+    if np.isfinite(metric_before) and metric_after > metric_before and \
+            _largest_displacement_mm(final, fixed) > max(NEGLIGIBLE_DISPLACEMENT_MM, max(fixed.GetSpacing()) / 2):
         report.warnings.append("the metric got worse than the starting position: the result is likely wrong")
     if overlap < MINIMUM_OVERLAP:
         report.warnings.append(f"only {100 * overlap:.0f} % of the fixed image overlaps the moving image")

@@ -53,3 +53,10 @@ def test_failures_leave_the_scene_unchanged(a_scene, the_sample_nodes, the_shipp
     with pytest.raises(InputError, match="has no MedImgAI provenance"):
         ExplainLogic().explain(a_scene, the_sample_nodes, None, "gradcam", target_segment=(hand_drawn, segment_id))
     assert a_scene.GetNumberOfNodes() == before + added_by_the_test
+
+
+def test_a_target_segment_without_a_segmentation_is_a_clear_error(a_scene, the_sample_nodes):
+    before = a_scene.GetNumberOfNodes()
+    with pytest.raises(InputError, match="target_segment needs a segmentation node and a segment ID"):
+        ExplainLogic().explain(a_scene, the_sample_nodes, None, "gradcam", target_segment=(None, "1"))
+    assert a_scene.GetNumberOfNodes() == before

@@ -72,3 +72,10 @@ def test_non_linear_transforms_are_refused(a_scene):
     grid = a_scene.AddNewNodeByClass("vtkMRMLGridTransformNode", "Warp")
     with pytest.raises(InputError, match="'Warp': is not a linear transform"):
         sitk_transform_from_transform_node(grid)
+
+
+def test_no_transform_is_a_clear_error_and_adds_nothing(a_scene):
+    before = a_scene.GetNumberOfNodes()
+    with pytest.raises(InputError, match="a SimpleITK transform is needed, not NoneType"):
+        add_transform_node_from_sitk(a_scene, None, "T")
+    assert a_scene.GetNumberOfNodes() == before

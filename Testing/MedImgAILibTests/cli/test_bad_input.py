@@ -150,5 +150,28 @@ def test_an_explanation_of_inputs_that_do_not_overlap_is_refused(tmp_path, an_st
                       "--input", f"PET={tmp_path / 'pet.nii.gz'}", "--input",
                       f"MR={an_sts_nifti_case / 'MR_T1_image.nii.gz'}", "--method", "gradcam", "--output",
                       tmp_path / "map.nii.gz")
-    assert "PET: does not overlap the reference input CT at all" in one_line_error(result, 1)
+    assert f"{tmp_path / 'pet.nii.gz'}: does not overlap the reference input CT at all" in one_line_error(result, 1)
     assert not (tmp_path / "map.nii.gz").exists()
+
+
+def test_errors_about_an_input_name_its_file_not_its_role(tmp_path, an_sts_nifti_case):
+    blank = sitk.Image(sitk.ReadImage(str(an_sts_nifti_case / "MR_T1_image.nii.gz")))
+    blank = sitk.Multiply(blank, 0)
+    sitk.WriteImage(blank, str(tmp_path / "blank.nii.gz"))
+    ct = an_sts_nifti_case / "CT_image.nii.gz"
+    registered = medimgai("register", "--fixed", ct, "--moving", tmp_path / "blank.nii.gz", "--output-transform",
+                          tmp_path / "t.h5")
+    assert f"{tmp_path / 'blank.nii.gz'}: image is constant (every voxel is 0): there is nothing to align" in \
+        one_line_error(registered, 1)
+    segmented = medimgai("segment", "--model", "sts-gtv-ct-pet-mr", "--input", f"CT={ct}", "--input",
+                         f"PET={an_sts_nifti_case / 'PET_image.nii.gz'}", "--input", f"MR={tmp_path / 'blank.nii.gz'}",
+                         "--output", tmp_path / "seg.nii.gz")
+    assert f"{tmp_path / 'blank.nii.gz'}: input is constant (every voxel is 0)" in one_line_error(segmented, 1)
+    assert not (tmp_path / "t.h5").exists() and not (tmp_path / "seg.nii.gz").exists()
+
+
+def test_registering_an_image_to_itself_is_not_called_likely_wrong(tmp_path, an_sts_nifti_case):
+    for image in ("MR_T1_image.nii.gz", "PET_image.nii.gz"):
+        path = an_sts_nifti_case / image
+        result = medimgai("register", "--fixed", path, "--moving", path, "--output-transform", tmp_path / "t.h5")
+        assert result.returncode == 0 and "likely wrong" not in result.stdout + result.stderr, result.stdout

@@ -38,7 +38,8 @@ def test_register_refuses_a_mask_on_another_grid(tmp_path, an_sts_nifti_case):
     result = medimgai("register", "--fixed", an_sts_nifti_case / "CT_image.nii.gz",
                       "--moving", an_sts_nifti_case / "PET_image.nii.gz", "--preset", "pet-to-ct-rigid",
                       "--fixed-mask", an_sts_nifti_case / "PET_mask.nii.gz", "--output-transform", tmp_path / "t.h5")
-    assert result.returncode == 1 and "fixed mask: mask is not on the same grid" in result.stderr
+    assert result.returncode == 1
+    assert f"{an_sts_nifti_case / 'PET_mask.nii.gz'}: mask is not on the same grid" in result.stderr
     assert not (tmp_path / "t.h5").exists()
 
 

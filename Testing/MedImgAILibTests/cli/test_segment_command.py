@@ -44,7 +44,7 @@ def test_an_input_from_another_frame_is_refused_or_warned_about_and_registered_o
     refused = medimgai("segment", "--model", "sts-gtv-ct-pet-mr", *inputs(tmp_path / "pet_other_frame.nii.gz"),
                        "--output", tmp_path / "a.nii.gz")
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
-    assert "PET: does not overlap the reference input CT at all" in refused.stderr
+    assert f"{tmp_path / 'pet_other_frame.nii.gz'}: does not overlap the reference input CT at all" in refused.stderr
     assert "--register-inputs PET" in refused.stderr and not (tmp_path / "a.nii.gz").exists()
     registered = medimgai("segment", "--model", "sts-gtv-ct-pet-mr", *inputs(tmp_path / "pet_other_frame.nii.gz"),
                           "--register-inputs", "PET", "--output", tmp_path / "b.nii.gz", "--report",
@@ -110,5 +110,5 @@ def test_an_output_grid_elsewhere_is_refused_and_nothing_is_written(tmp_path, an
     result = medimgai("segment", "--model", "sts-gtv-pet", "--input", f"PET={an_sts_nifti_case / 'PET_image.nii.gz'}",
                       "--output-grid", tmp_path / "far.nii.gz", "--output", tmp_path / "seg.nii.gz", "--device", "cpu")
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert "output grid: does not overlap the first input (PET)" in result.stderr
+    assert f"{tmp_path / 'far.nii.gz'}: does not overlap the first input (PET)" in result.stderr
     assert not (tmp_path / "seg.nii.gz").exists()

@@ -79,3 +79,28 @@ def test_model_grid_of_an_oblique_reference_keeps_its_orientation(an_oblique_ima
 def test_inputs_are_suggested_by_name_then_by_modality(a_multimodal_spec):
     suggested = suggest_inputs(a_multimodal_spec, {"MR_T1": "mr", "CT": "ct", "FDG PET": "pet", "T2": "other"})
     assert suggested == {"CT": "ct", "PET": "pet", "MR": "mr"}
+
+
+def replaced(images: dict, name: str, array) -> dict:
+    image = sitk.GetImageFromArray(np.asarray(array))
+    image.CopyInformation(images[name])
+    return {**images, name: image}
+
+
+def test_inputs_that_are_surely_not_scans_are_refused(a_multimodal_spec, the_sample_images):
+    shape = sitk.GetArrayViewFromImage(the_sample_images["PET"]).shape
+    with pytest.raises(InputError, match=r"PET: input is constant \(every voxel is 0\): a blank image cannot be"):
+        prepare_model_input(a_multimodal_spec, replaced(the_sample_images, "PET", np.zeros(shape, np.float32)))
+    mask = sitk.GetArrayFromImage(the_sample_images["CT"]) > 0
+    with pytest.raises(InputError, match="CT: input holds only the values 0 and 1: it looks like a mask or labelmap, "
+                                         "not a CT image"):
+        prepare_model_input(a_multimodal_spec, replaced(the_sample_images, "CT", mask.astype(np.uint8)))
+
+
+def test_an_mr_scaled_to_the_top_of_float32_is_normalised_like_the_original(a_multimodal_spec, the_sample_images):
+    """z-score statistics in float64: an MR at 3e38 no longer overflows to NaN."""
+    mr = sitk.GetArrayFromImage(the_sample_images["MR"]).astype(np.float32)
+    huge = replaced(the_sample_images, "MR", mr * np.float32(3e38 / mr.max()))
+    original = prepare_model_input(a_multimodal_spec, the_sample_images).array[2]
+    scaled = prepare_model_input(a_multimodal_spec, huge).array[2]
+    assert np.isfinite(scaled).all() and np.allclose(scaled, original, atol=1e-3)
