@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pydicom
+from pydicom.errors import InvalidDicomError
 import SimpleITK as sitk
 
 from MedImgAILib.errors import InputError
-from MedImgAILib.io.dicom_folder import DicomSeriesSummary, scan_dicom_folder
+from MedImgAILib.io.dicom_folder import BLANK_SERIES_UID, DicomSeriesSummary, scan_dicom_folder
 from MedImgAILib.io.dicom_slices import DicomSlice, slices_from_dataset
 from MedImgAILib.io.slice_stack import assemble_volume
 
@@ -45,6 +47,9 @@ def select_series(folder: Path, series: list[DicomSeriesSummary], series_uid: st
             raise SeriesSelectionError(folder, f"{problem} {series_uid!r}; it holds:\n{_listing(series)}")
         return matches[0]
     images = [s for s in series if s.is_image]
+    if len(images) == 1 and images[0].series_uid == BLANK_SERIES_UID:
+        warnings.warn(f"{folder}: the files have no SeriesInstanceUID (blanked by an anonymiser?); they are read as "
+                      "one series")
     if not images:
         raise InputError(series[0].files[0], f"is not an image series ({series[0].describe()})")
     if len(images) > 1:
@@ -75,8 +80,11 @@ class _PixelSource:
 def _read_dataset(path: Path) -> pydicom.Dataset:
     try:
         return pydicom.dcmread(path)
+    except InvalidDicomError:
+        raise InputError(path, "is neither a DICOM file nor an image file MedImgAI reads (.nii.gz, .nii, .nrrd, .mha, "
+                               ".mhd)") from None
     except Exception as error:
-        raise InputError(path, f"cannot be read as DICOM ({error})") from None
+        raise InputError(path, f"cannot be read as DICOM ({type(error).__name__}: {error})") from None
 
 
 def _image_from_files(files: list[Path], source_name: str, parsed: tuple[pydicom.Dataset, ...] = ()) -> sitk.Image:

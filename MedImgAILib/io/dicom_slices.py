@@ -13,6 +13,7 @@ import numpy as np
 import pydicom
 
 from MedImgAILib.errors import InputError
+from MedImgAILib.io.dicom_folder import NON_IMAGE_SOP_CLASSES, is_non_image_sop_class
 
 __all__ = ["DicomSlice", "slices_from_dataset"]
 
@@ -66,8 +67,26 @@ def _require(value, path: Path, what: str):
     return value
 
 
+def _numbers(values, path: Path, keyword: str) -> list[float]:
+    try:
+        return [float(v) for v in values]
+    except (TypeError, ValueError):
+        raise InputError(path, f"{keyword} {str(values)[:60]!r} is not a list of numbers") from None
+
+
+def _whole_number(dataset: pydicom.Dataset, keyword: str, path: Path) -> int:
+    value = dataset.get(keyword)
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise InputError(path, f"has no valid {keyword} ({value!r}); the slice's size is unknown") from None
+    if number < 1:
+        raise InputError(path, f"has {keyword} {number}; the slice's size is unknown")
+    return number
+
+
 def _unit_vectors(orientation, path: Path) -> tuple[np.ndarray, np.ndarray]:
-    values = np.asarray([float(v) for v in orientation], dtype=float)
+    values = np.asarray(_numbers(orientation, path, "ImageOrientationPatient"), dtype=float)
     if values.shape != (6,):
         raise InputError(path, f"ImageOrientationPatient has {values.size} values instead of 6")
     row, column = values[:3], values[3:]
@@ -79,8 +98,11 @@ def _unit_vectors(orientation, path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 def _make_slice(path, frame, dataset, position, orientation, spacing, slope, intercept) -> DicomSlice:
     row_direction, column_direction = _unit_vectors(_require(orientation, path, "ImageOrientationPatient"), path)
-    position = np.asarray([float(v) for v in _require(position, path, "ImagePositionPatient")], dtype=float)
-    spacing = [float(v) for v in _require(spacing, path, "PixelSpacing")]
+    position = np.asarray(_numbers(_require(position, path, "ImagePositionPatient"), path, "ImagePositionPatient"),
+                          dtype=float)
+    if position.shape != (3,):
+        raise InputError(path, f"ImagePositionPatient has {position.size} values instead of 3")
+    spacing = _numbers(_require(spacing, path, "PixelSpacing"), path, "PixelSpacing")
     if len(spacing) != 2 or min(spacing) <= 0:
         raise InputError(path, f"invalid PixelSpacing {spacing}")
     return DicomSlice(
@@ -91,14 +113,18 @@ def _make_slice(path, frame, dataset, position, orientation, spacing, slope, int
         column_direction=column_direction,
         row_spacing=spacing[0],
         column_spacing=spacing[1],
-        rows=int(dataset.Rows),
-        columns=int(dataset.Columns),
-        slope=float(slope if slope is not None else 1.0),
-        intercept=float(intercept if intercept is not None else 0.0),
+        rows=_whole_number(dataset, "Rows", path),
+        columns=_whole_number(dataset, "Columns", path),
+        slope=_numbers([slope if slope is not None else 1.0], path, "RescaleSlope")[0],
+        intercept=_numbers([intercept if intercept is not None else 0.0], path, "RescaleIntercept")[0],
     )
 
 
 def _check_is_volume_image(dataset: pydicom.Dataset, path: Path) -> None:
+    sop_class = str(dataset.get("SOPClassUID", "") or "")
+    if is_non_image_sop_class(sop_class):
+        name = NON_IMAGE_SOP_CLASSES.get(sop_class) or dataset.SOPClassUID.name
+        raise InputError(path, f"is a DICOM {name} object, not an image volume")
     if "PixelData" not in dataset and "FloatPixelData" not in dataset:
         sop = dataset.get("SOPClassUID")
         kind = sop.name if sop is not None else "unknown object"
