@@ -1,12 +1,15 @@
 """Entry point of ``medimgai``: parse, dispatch, and turn expected failures into one-line errors.
 
 Expected failures (MedImgAIError: bad input, cancelled) print ``medimgai: error: <message>`` and exit 1 with
-no traceback; usage errors exit 2 (argparse); warnings print as ``medimgai: warning: <message>``.
+no traceback; usage errors exit 2 (argparse); warnings print as ``medimgai: warning: <message>`` (ITK's own
+warnings are not shown: the library turns what matters into its own). Ctrl-C and SIGTERM unwind normally, so
+half-written outputs are removed (exit 130 and 143).
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import warnings
 from typing import Sequence
@@ -48,12 +51,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that every finally block (temporary outputs) runs."""
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated()
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     print(f"medimgai: warning: {message}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    import SimpleITK as sitk
+
+    sitk.ProcessObject.GlobalWarningDisplayOff()
     if arguments.cpu_threads:
         limit_cpu_threads(arguments.cpu_threads)
     with warnings.catch_warnings():
@@ -66,6 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt:
             print("medimgai: interrupted; no output was written", file=sys.stderr)
             return 130
+        except Terminated:
+            print("medimgai: terminated; no output was written", file=sys.stderr)
+            return 128 + signal.SIGTERM
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ import numpy as np
 import torch
 from scipy import ndimage
 
+from MedImgAILib.errors import InputError
+
 __all__ = ["Target", "region_of"]
 
 
@@ -35,6 +37,9 @@ def region_of(prediction: np.ndarray, channel: int, component: int | None = None
     labels, count = ndimage.label(mask)
     sizes = np.bincount(labels.ravel())[1:]
     order = np.argsort(sizes)[::-1]
+    if component < 1:
+        raise InputError(None, f"component {component}: regions are counted from 1 (the largest)")
     if component > count:
-        return np.zeros_like(mask)
+        raise InputError(None, f"component {component} was asked for, but the prediction has only {count} connected "
+                               f"region{'s' if count != 1 else ''} of that label")
     return labels == order[component - 1] + 1

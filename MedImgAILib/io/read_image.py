@@ -19,6 +19,8 @@ def read_image(path: str | os.PathLike, series_uid: str | None = None) -> sitk.I
     path = Path(path)
     if not path.exists():
         raise InputError(path, "no such file or folder")
+    if not path.is_file() and not path.is_dir():
+        raise InputError(path, "is not a regular file or folder (a named pipe, socket or device)")
     if path.is_dir() or not is_image_file(path):
         return read_dicom_series(path, series_uid)
     if series_uid:

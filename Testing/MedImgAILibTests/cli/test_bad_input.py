@@ -175,3 +175,23 @@ def test_registering_an_image_to_itself_is_not_called_likely_wrong(tmp_path, an_
         path = an_sts_nifti_case / image
         result = medimgai("register", "--fixed", path, "--moving", path, "--output-transform", tmp_path / "t.h5")
         assert result.returncode == 0 and "likely wrong" not in result.stdout + result.stderr, result.stdout
+
+
+def test_sigterm_during_a_write_leaves_no_partial_file(tmp_path):
+    import signal
+    import time
+
+    big = sitk.GetImageFromArray(np.random.default_rng(0).random((256, 256, 256), dtype=np.float32))
+    sitk.WriteImage(big, str(tmp_path / "big.nrrd"), useCompression=False)
+    output = tmp_path / "out" / "big.nii.gz"
+    process = subprocess.Popen([str(MEDIMGAI), "convert", tmp_path / "big.nrrd", output], stderr=subprocess.PIPE,
+                               text=True)
+    deadline = time.monotonic() + 120
+    while not list((tmp_path / "out").glob(".big.nii.gz.*")) and process.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert process.poll() is None, "the write ended before it could be interrupted"
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 143 and stderr.strip() == "medimgai: terminated; no output was written"
+    assert list((tmp_path / "out").iterdir()) == []

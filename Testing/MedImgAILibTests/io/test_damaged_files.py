@@ -100,3 +100,12 @@ def test_the_command_line_says_so_in_one_line_and_writes_nothing(tmp_path, the_s
             assert result.stderr.strip() == f"medimgai: error: {path}: " + result.stderr.split(f"{path}: ", 1)[1].strip()
             assert message in result.stderr, case
         assert not (tmp_path / "out.nrrd").exists()
+
+
+def test_a_named_pipe_is_named_as_such(tmp_path):
+    import os
+
+    pipe = tmp_path / "pipe.nii.gz"
+    os.mkfifo(pipe)
+    with pytest.raises(InputError, match="is not a regular file or folder"):
+        read_image(pipe)
