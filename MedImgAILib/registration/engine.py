@@ -14,6 +14,7 @@ import numpy as np
 import SimpleITK as sitk
 
 from MedImgAILib.errors import InputError
+from MedImgAILib.geometry import fields_of_view_intersect
 from MedImgAILib.geometry import same_geometry
 from MedImgAILib.registration.presets import Preset, get_preset
 from MedImgAILib.registration.quality import (
@@ -253,6 +254,10 @@ def register(fixed: sitk.Image, moving: sitk.Image, preset: str | Preset = "gene
     _check_image(moving, "moving")
     fixed_mask = _check_mask(fixed_mask, fixed, "fixed mask")
     moving_mask = _check_mask(moving_mask, moving, "moving mask")
+    for structure, image, role in zip(structures or (), (fixed, moving), ("fixed", "moving")):
+        if structure is not None and not fields_of_view_intersect(structure, image):
+            raise InputError(f"{role} structure", f"lies outside the {role} image (they share no space): is it "
+                                                  f"contoured on the {role} image?")
     started = time.perf_counter()
     guidance = _guidance(preset, structures, fixed_mask, moving_mask)
     if guidance is not None:

@@ -195,3 +195,14 @@ def test_sigterm_during_a_write_leaves_no_partial_file(tmp_path):
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 143 and stderr.strip() == "medimgai: terminated; no output was written"
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_structure_far_from_its_image_is_named_not_blamed_on_the_moving_image(tmp_path, an_sts_nifti_case):
+    structure = sitk.ReadImage(str(an_sts_nifti_case / "CT_mask.nii.gz"))
+    structure.SetOrigin(tuple(o + 10_000.0 for o in structure.GetOrigin()))  # 10 m away
+    sitk.WriteImage(structure, str(tmp_path / "far.nii.gz"))
+    result = medimgai("register", "--fixed", an_sts_nifti_case / "CT_image.nii.gz", "--moving",
+                      an_sts_nifti_case / "MR_T1_image.nii.gz", "--preset", "structure-guided-rigid",
+                      "--fixed-structure", tmp_path / "far.nii.gz", "--moving-structure",
+                      an_sts_nifti_case / "MR_T1_mask.nii.gz", "--output-transform", tmp_path / "t.h5")
+    assert f"{tmp_path / 'far.nii.gz'}: lies outside the fixed image (they share no space)" in one_line_error(result, 1)
