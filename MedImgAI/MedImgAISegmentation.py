@@ -134,7 +134,7 @@ class MedImgAISegmentationWidget(TaskPanelWidget):
         worker = self.logic.segmentation.start(self._nodes, model, parameters.device,
                                                probabilities=parameters.probabilities, align=align,
                                                worker=self.takeWorker())
-        self._model_run = model
+        self._modelRun = model
         return worker, list(self._nodes.values())
 
     def _offerRegistration(self, model, names):
@@ -151,8 +151,9 @@ class MedImgAISegmentationWidget(TaskPanelWidget):
     def onTaskFinished(self, result):
         outcome = self.logic.apply(slicer.mrmlScene, result, self._reference, self._nodes)
         self._parameterNode.outputSegmentation = outcome.segmentation_node
-        registered = "".join(f" Registered {name} to the reference ({a.preset})." for name, a in result.alignments.items())
-        card = self.logic.modelCardPath(self._model_run)
+        registered = "".join(f" Registered {name} to the reference ({alignment.preset})."
+                             for name, alignment in result.alignments.items())
+        card = self.logic.modelCardPath(self._modelRun)
         link = f'<a href="{qt.QUrl.fromLocalFile(card).toString()}">model card</a>' if os.path.isfile(card) else card
         return f"Done in {result.provenance['runtime_s']:.1f} s on {result.provenance['device']}.{registered} {link}"
 

@@ -31,7 +31,8 @@ __all__ = ["add_parser", "run"]
 def add_parser(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser("demo", help="run the pipeline on the bundled sample case and write a .mrb scene")
     parser.add_argument("--case", type=Path, help="case folder (default: the bundled sample STS_002)")
-    parser.add_argument("--model", default="sts-gtv-ct-pet-mr", type=non_empty, help="segmentation model (default: %(default)s)")
+    parser.add_argument("--model", default="sts-gtv-ct-pet-mr", type=non_empty,
+                        help="segmentation model (default: %(default)s)")
     parser.add_argument(
         "--output", type=Path, default=Path("medimgai-demo-output"), help="output folder (default: %(default)s)"
     )

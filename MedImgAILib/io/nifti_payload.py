@@ -38,9 +38,10 @@ def _header(raw: bytes, path: Path) -> tuple[str, dict]:
     if len(raw) < HEADER_BYTES:
         raise InputError(path, f"is truncated: {len(raw)} bytes, shorter than a NIfTI header ({HEADER_BYTES})")
     dims = struct.unpack(order + "8h", raw[40:56])
-    return order, {"dims": dims[1:1 + max(1, min(dims[0], 7))], "datatype": struct.unpack(order + "h", raw[70:72])[0],
-                   "bitpix": struct.unpack(order + "h", raw[72:74])[0],
-                   "pixdim": struct.unpack(order + "8f", raw[76:108]), "vox_offset": struct.unpack(order + "f", raw[108:112])[0]}
+    field = lambda form, start, end: struct.unpack(order + form, raw[start:end])  # noqa: E731
+    return order, {"dims": dims[1:1 + max(1, min(dims[0], 7))], "datatype": field("h", 70, 72)[0],
+                   "bitpix": field("h", 72, 74)[0], "pixdim": field("8f", 76, 108),
+                   "vox_offset": field("f", 108, 112)[0]}
 
 
 def check_nifti_payload(path: Path) -> None:
