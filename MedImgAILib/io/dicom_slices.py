@@ -121,15 +121,17 @@ def _make_slice(path, frame, dataset, position, orientation, spacing, slope, int
 
 
 def _check_is_volume_image(dataset: pydicom.Dataset, path: Path) -> None:
-    sop_class = str(dataset.get("SOPClassUID", "") or "")
-    if is_non_image_sop_class(sop_class):
-        name = NON_IMAGE_SOP_CLASSES.get(sop_class) or dataset.SOPClassUID.name
-        raise InputError(path, f"is a DICOM {name} object, not an image volume")
+    sop_class = dataset.get("SOPClassUID")
+    if sop_class is not None and not isinstance(sop_class, str):  # a damaged file may hold several values
+        raise InputError(path, f"has an invalid SOPClassUID {str(sop_class)[:60]!r}")
+    if sop_class is not None and is_non_image_sop_class(sop_class):
+        raise InputError(path, f"is a DICOM {NON_IMAGE_SOP_CLASSES.get(sop_class) or sop_class.name} object, "
+                               "not an image volume")
     if "PixelData" not in dataset and "FloatPixelData" not in dataset:
-        sop = dataset.get("SOPClassUID")
-        kind = sop.name if sop is not None else "unknown object"
+        kind = sop_class.name if sop_class is not None else "unknown object"
         raise InputError(path, f"is not an image ({kind}, no pixel data)")
-    if int(dataset.get("SamplesPerPixel", 1)) != 1:
+    samples = _whole_number(dataset, "SamplesPerPixel", path) if "SamplesPerPixel" in dataset else 1
+    if samples != 1:
         raise InputError(path, "is a colour image; only grayscale volumes are supported")
 
 

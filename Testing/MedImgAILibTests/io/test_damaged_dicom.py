@@ -61,6 +61,9 @@ def test_series_with_blanked_uids_are_read_as_one_series_with_a_warning(a_ct_ser
     (lambda dataset: delattr(dataset, "Rows"), re.escape("has no valid Rows (None); the slice's size is unknown")),
     (lambda dataset: dataset.add_new(0x00200037, "LO", ["a", "b", "c", "d", "e", "f"]),  # as LO: pydicom checks DS
      "ImageOrientationPatient .* is not a list of numbers"),
+    (lambda dataset: dataset.add_new(0x00080016, "UI", ["1.2.840.10008.5.1.4.1.1.2", "1.2"]),  # found by fuzzing
+     "has an invalid SOPClassUID"),
+    (lambda dataset: dataset.add_new(0x00280002, "US", [1, 3]), "has no valid SamplesPerPixel"),
 ])
 def test_a_damaged_slice_is_named_not_a_traceback(a_ct_series, damage, message):
     damaged = slices(a_ct_series)[7]
