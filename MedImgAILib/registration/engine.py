@@ -255,7 +255,7 @@ def register(fixed: sitk.Image, moving: sitk.Image, preset: str | Preset = "gene
     fixed_mask = _check_mask(fixed_mask, fixed, "fixed mask")
     moving_mask = _check_mask(moving_mask, moving, "moving mask")
     for structure, image, role in zip(structures or (), (fixed, moving), ("fixed", "moving")):
-        if structure is not None and not fields_of_view_intersect(structure, image):
+        if structure is not None and structure.GetDimension() == 3 and not fields_of_view_intersect(structure, image):
             raise InputError(f"{role} structure", f"lies outside the {role} image (they share no space): is it "
                                                   f"contoured on the {role} image?")
     started = time.perf_counter()
