@@ -44,6 +44,8 @@ def clickApplyAndCancel(widget, timeoutSeconds=300):
         raise AssertionError(f"Apply started nothing: {widget.ui.statusLabel.text}")
     _processEventsUntil(lambda: widget.ui.progressBar.value > 0 or not widget.taskRunning, timeoutSeconds,
                         "the first progress")
+    if not widget.taskRunning:
+        raise AssertionError(f"the task ended before it could be cancelled: {widget.ui.statusLabel.text}")
     widget.ui.applyButton.click()
     if widget.taskRunning:
         raise AssertionError("Cancel left the task running")
