@@ -24,7 +24,7 @@ from MedImgAILogic.segmentation_logic import PROVENANCE_ATTRIBUTE
 from MedImgAILogic.slice_views import show_in_slice_views
 from MedImgAILogic.subject_hierarchy import place_beside
 from MedImgAILogic.table_nodes import add_table_node
-from MedImgAILogic.volume_nodes import add_volume_node_from_image, image_from_volume_node
+from MedImgAILogic.volume_nodes import add_volume_node_from_image, images_from_volume_nodes
 
 __all__ = ["ExplainLogic", "ExplainOutcome"]
 
@@ -52,10 +52,6 @@ def _table_rows(result) -> list[tuple[str, float]]:
     return rows
 
 
-def _images(input_nodes: Mapping[str, object]) -> dict:
-    return {name: image_from_volume_node(node) for name, node in input_nodes.items() if node is not None}
-
-
 class ExplainLogic:
     def __init__(self, model_loader: Callable[..., LoadedModel] = load_model):
         self._load_model = model_loader
@@ -74,22 +70,22 @@ class ExplainLogic:
         from MedImgAILib.explain import explain
 
         loaded = model if isinstance(model, LoadedModel) else self._load_model(model, progress=progress, cancel=cancel)
-        return explain(loaded, _images(input_nodes), method, target_label, component, progress=progress, cancel=cancel,
-                       **options)
+        return explain(loaded, images_from_volume_nodes(input_nodes), method, target_label, component,
+                       progress=progress, cancel=cancel, **options)
 
     @staticmethod
     def start(input_nodes: Mapping[str, object], model: str, method: str, target_label=None,
               component: int | None = None, worker: WorkerProcess | None = None, **options) -> WorkerProcess:
         """compute() in a worker process, the panels' path: the nodes are read now, on the main thread; poll the
         returned worker and apply() its result() when it is done."""
-        return submit_explanation(_images(input_nodes), str(model), method, target_label, component, worker=worker,
-                                  **options)
+        return submit_explanation(images_from_volume_nodes(input_nodes), str(model), method, target_label, component,
+                                  worker=worker, **options)
 
     @staticmethod
     def start_cost_estimate(input_nodes: Mapping[str, object], model: str, method: str,
                             worker: WorkerProcess | None = None, **options) -> WorkerProcess:
         """What explaining would cost (a CostEstimate), estimated in a worker process: it runs the model once."""
-        return submit_cost_estimate(_images(input_nodes), str(model), method, worker=worker, **options)
+        return submit_cost_estimate(images_from_volume_nodes(input_nodes), str(model), method, worker=worker, **options)
 
     def apply(self, scene, result, reference_node, name: str | None = None) -> ExplainOutcome:
         name = name or f"{reference_node.GetName()} {result.method}"

@@ -21,7 +21,7 @@ from MedImgAILogic.segmentation_nodes import SegmentInfo, add_segmentation_node_
 from MedImgAILogic.subject_hierarchy import place_beside
 from MedImgAILogic.terminology import terminology_entry
 from MedImgAILogic.transform_nodes import add_transform_node_from_sitk
-from MedImgAILogic.volume_nodes import add_volume_node_from_image, image_from_volume_node
+from MedImgAILogic.volume_nodes import add_volume_node_from_image, image_from_volume_node, images_from_volume_nodes
 
 __all__ = ["PROVENANCE_ATTRIBUTE", "SegmentationLogic", "SegmentationOutcome"]
 
@@ -91,8 +91,8 @@ class SegmentationLogic:
         """compute() in a worker process, the panels' path: the nodes' images (world coordinates) are read now,
         on the main thread; poll the returned worker and apply() its result() when it is done."""
         _check_alignable(input_nodes, align)
-        images = {name: image_from_volume_node(node) for name, node in input_nodes.items() if node is not None}
-        return submit_segmentation(images, str(model), device, probabilities, align, postprocessing, worker=worker)
+        return submit_segmentation(images_from_volume_nodes(input_nodes), str(model), device, probabilities, align,
+                                   postprocessing, worker=worker)
 
     def apply(self, scene, result: SegmentationResult, reference_node, name: str | None = None,
               input_nodes: Mapping[str, object] | None = None) -> SegmentationOutcome:

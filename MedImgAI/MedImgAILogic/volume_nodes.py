@@ -11,7 +11,7 @@ from MedImgAILib.geometry import ijk_to_lps_matrix, image_from_array_and_matrix,
 from MedImgAILogic.node_geometry import describe_node, world_ijk_to_ras_matrix
 from MedImgAILogic.scene_transaction import scene_transaction
 
-__all__ = ["add_volume_node_from_image", "ijk_to_ras_matrix", "image_from_volume_node"]
+__all__ = ["add_volume_node_from_image", "ijk_to_ras_matrix", "image_from_volume_node", "images_from_volume_nodes"]
 
 
 def ijk_to_ras_matrix(image: sitk.Image) -> np.ndarray:
@@ -46,6 +46,11 @@ def image_from_volume_node(volume_node, apply_parent_transforms: bool = True) ->
         return image_from_array_and_matrix(slicer.util.arrayFromVolume(volume_node), ijk_to_lps)
     except ValueError as error:
         raise InputError(describe_node(volume_node), f"has unusable geometry: {error}") from None
+
+
+def images_from_volume_nodes(volume_nodes) -> dict[str, sitk.Image]:
+    """{name: volume node} as {name: image in world coordinates}; names without a node are left out."""
+    return {name: image_from_volume_node(node) for name, node in volume_nodes.items() if node is not None}
 
 
 def add_volume_node_from_image(scene, image: sitk.Image, name: str, labelmap: bool = False):

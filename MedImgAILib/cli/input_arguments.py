@@ -22,8 +22,6 @@ def whole_number(minimum: int):
         if not text.strip().isdigit() or int(text) < minimum:
             raise argparse.ArgumentTypeError(f"must be a whole number of at least {minimum}, not {text!r}")
         return int(text)
-
-    parse.__name__ = f"whole number >= {minimum}"
     return parse
 
 

@@ -10,7 +10,7 @@ from typing import Iterable
 from MedImgAILib.errors import InputError
 from MedImgAILib.io.image_files import IMAGE_FILE_SUFFIXES
 
-__all__ = ["TRANSFORM_SUFFIXES", "check_outputs", "refuse_outputs_over_inputs"]
+__all__ = ["TRANSFORM_SUFFIXES", "check_outputs"]
 
 TRANSFORM_SUFFIXES = (".h5", ".hdf5", ".tfm", ".txt")
 WRITTEN_IMAGE_SUFFIXES = tuple(s for s in IMAGE_FILE_SUFFIXES if s not in (".mhd", ".nhdr"))
@@ -24,7 +24,7 @@ def _same(a: Path, b: Path) -> bool:
     return a.resolve() == b.resolve()
 
 
-def refuse_outputs_over_inputs(inputs: Paths, outputs: Paths) -> None:
+def _refuse_outputs_over_inputs(inputs: Paths, outputs: Paths) -> None:
     """Raise InputError naming the first output that is one of the inputs (None entries are ignored)."""
     given = [Path(path) for path in inputs if path]
     for output in (Path(path) for path in outputs if path):
@@ -56,4 +56,4 @@ def check_outputs(inputs: Paths = (), images: Paths = (), transforms: Paths = ()
             raise InputError(path, f"transform files end in {', '.join(TRANSFORM_SUFFIXES)}")
     for path in images + transforms + documents:
         _check_writable(path)
-    refuse_outputs_over_inputs(inputs, images + transforms + documents)
+    _refuse_outputs_over_inputs(inputs, images + transforms + documents)

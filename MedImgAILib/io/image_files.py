@@ -40,8 +40,9 @@ def read_image_file(path: str | os.PathLike) -> sitk.Image:
         raise InputError(path, "cannot be read: permission denied")
     reader = sitk.ImageFileReader()
     reader.SetFileName(str(path))
-    if path.name.lower().endswith((".nii", ".nii.gz")):
-        check_nifti_payload(path)  # first: ITK would read it as whole, or fail with an unclear message
+    nifti = path.name.lower().endswith((".nii", ".nii.gz"))
+    if nifti:
+        check_nifti_payload(path)  # first: ITK would read it as whole, or fail with an unclear message; NaN too
     try:
         reader.ReadImageInformation()
         if reader.GetDimension() != 3:
@@ -53,7 +54,7 @@ def read_image_file(path: str | os.PathLike) -> sitk.Image:
     except RuntimeError as error:
         first_line = str(error).strip().splitlines()[-1] if str(error).strip() else "unreadable"
         raise InputError(path, f"cannot be read as an image ({first_line})") from None
-    if image.GetPixelID() in (sitk.sitkFloat32, sitk.sitkFloat64):
+    if not nifti and image.GetPixelID() in (sitk.sitkFloat32, sitk.sitkFloat64):
         values = sitk.GetArrayViewFromImage(image)
         non_finite = int(values.size - np.count_nonzero(np.isfinite(values)))
         if non_finite:

@@ -10,4 +10,5 @@ from MedImgAILib.worker.registration_job import submit_registration
 from MedImgAILib.worker.segmentation_job import submit_segmentation
 from MedImgAILib.worker.worker_process import WorkerError, WorkerProcess
 
-__all__ = ["WorkerError", "WorkerProcess", "submit_cost_estimate", "submit_explanation", "submit_registration", "submit_segmentation"]
+__all__ = ["WorkerError", "WorkerProcess", "submit_cost_estimate", "submit_explanation", "submit_registration",
+           "submit_segmentation"]

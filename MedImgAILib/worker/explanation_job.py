@@ -61,8 +61,8 @@ def run(job: dict, folder: Path, progress: ProgressCallback, cancel: CancelToken
     from MedImgAILib.models import load_model
 
     model = load_model(job["model"], trust=job["trust"], progress=progress, cancel=cancel)
-    result = explain(model, read_images(job["inputs"], folder), job["method"], job["target_label"], job["component"], progress=progress,
-                     cancel=cancel, **job["options"])
+    result = explain(model, read_images(job["inputs"], folder), job["method"], job["target_label"], job["component"],
+                     progress=progress, cancel=cancel, **job["options"])
     maps = {f"map-{index}": name for index, name in enumerate(result.maps)}
     for file, name in maps.items():
         write_image(result.maps[name], folder / RESULT, file)

@@ -61,9 +61,8 @@ def read_images(files: Mapping[str, str], folder: Path) -> dict[str, sitk.Image]
     return {name: read_image(folder, file) for name, file in files.items()}
 
 
-def write_transform(transform: sitk.Transform, path: Path) -> str:
+def write_transform(transform: sitk.Transform, path: Path) -> None:
     sitk.WriteTransform(transform, str(path))
-    return path.name
 
 
 def read_transform(path: Path) -> sitk.Transform:

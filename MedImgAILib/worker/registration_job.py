@@ -53,4 +53,5 @@ def write_registration_result(result, folder: Path) -> None:
 def read_registration_result(folder: Path):
     from MedImgAILib.registration import QualityReport, RegistrationResult
 
-    return RegistrationResult(read_transform(folder / "transform.h5"), QualityReport(**read_json(folder / "report.json")))
+    report = QualityReport(**read_json(folder / "report.json"))
+    return RegistrationResult(read_transform(folder / "transform.h5"), report)

@@ -57,7 +57,8 @@ def write_segmentation_result(result, folder: Path) -> None:
 
 
 def _label(data: dict) -> LabelSpec:
-    concepts = {key: CodedConcept(**data[key]) if data[key] else None for key in ("category", "type", "anatomic_region")}
+    concepts = {key: CodedConcept(**data[key]) if data[key] else None
+                for key in ("category", "type", "anatomic_region")}
     return LabelSpec(data["value"], data["name"], tuple(data["color"]), **concepts)
 
 

@@ -8,7 +8,7 @@ main thread runs Python). The job folder is removed once the result is read, or 
 
 The worker starts before its job is known (``WorkerProcess()``), so the panel pays torch's and MONAI's
 import time while the user still chooses inputs; ``submit_*`` then hands it the job. The interface is
-BackgroundTask's (poll, done, cancel, wait, result), so a panel drives either the same way.
+the one a panel polls: poll() for progress, done, cancel(), result().
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 from typing import Callable, Generic, TypeVar
 
@@ -30,7 +29,7 @@ from MedImgAILib.worker.process_tree import kill_tree, popen_in_new_group
 from MedImgAILib.worker.protocol import parse_line
 from MedImgAILib.worker.worker_python import worker_command, worker_environment
 
-__all__ = ["WorkerError", "WorkerProcess", "new_job_folder"]
+__all__ = ["WorkerError", "WorkerProcess"]
 
 T = TypeVar("T")
 MESSAGES = "messages.jsonl"
@@ -43,7 +42,7 @@ class WorkerError(MedImgAIError):
     """The worker process failed, crashed or was killed; nothing was changed."""
 
 
-def new_job_folder() -> Path:
+def _new_job_folder() -> Path:
     folder = Path(tempfile.mkdtemp(prefix="medimgai-job-"))
     (folder / RESULT).mkdir()
     return folder
@@ -63,7 +62,7 @@ class WorkerProcess(Generic[T]):
     def __init__(self, python: str | None = None, threads: int | None = None):
         """python: the interpreter (default: PythonSlicer inside Slicer, else this one); threads: CPU threads of
         ITK and torch in the worker (1 makes registrations bit-identical run to run)."""
-        self.folder = new_job_folder()
+        self.folder = _new_job_folder()
         self._read_result: Callable[[Path], T] | None = None
         self._offset = 0
         self._pending = b""
@@ -132,14 +131,6 @@ class WorkerProcess(Generic[T]):
         """The job has ended: results written (the child may still be exiting), failed, crashed or cancelled."""
         self._read_messages()
         return self._cancelled or self._finished or self._process.poll() is not None
-
-    def wait(self, timeout: float | None = None) -> bool:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while not self.done:
-            if deadline is not None and time.monotonic() >= deadline:
-                return False
-            time.sleep(0.02)
-        return True
 
     def cancel(self) -> None:
         """End the child and its whole process tree (SIGTERM, SIGKILL after 1 s) and remove the job folder."""
