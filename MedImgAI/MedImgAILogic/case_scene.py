@@ -13,6 +13,7 @@ from MedImgAILogic.volume_nodes import add_volume_node_from_image
 __all__ = ["add_case_to_scene"]
 
 REFERENCE_COLOR = (0.2, 0.8, 0.2)
+CT_WINDOW_LEVEL = (400.0, 40.0)  # soft tissue, in Hounsfield units: how a CT is first read
 
 
 def add_case_to_scene(
@@ -27,6 +28,10 @@ def add_case_to_scene(
     with scene_transaction(scene):
         for modality, image in images.items():
             nodes[modality] = add_volume_node_from_image(scene, image, modality)
+            if modality.upper() == "CT":
+                display = nodes[modality].GetDisplayNode()
+                display.AutoWindowLevelOff()
+                display.SetWindowLevel(*CT_WINDOW_LEVEL)
         for modality, mask in (masks or {}).items():
             name = f"{modality} reference"
             nodes[name] = add_segmentation_node_from_labelmap(

@@ -20,6 +20,7 @@ from MedImgAILib.worker import WorkerProcess, submit_cost_estimate, submit_expla
 from MedImgAILogic.node_geometry import describe_node
 from MedImgAILogic.scene_transaction import scene_transaction
 from MedImgAILogic.color_legend import add_color_legend
+from MedImgAILogic.perceptual_colors import add_perceptual_color_nodes, color_node_id
 from MedImgAILogic.segmentation_logic import PROVENANCE_ATTRIBUTE
 from MedImgAILogic.slice_views import show_in_slice_views
 from MedImgAILogic.subject_hierarchy import place_beside
@@ -28,8 +29,9 @@ from MedImgAILogic.volume_nodes import add_volume_node_from_image, images_from_v
 
 __all__ = ["ExplainLogic", "ExplainOutcome"]
 
-SALIENCY_COLORS = "vtkMRMLColorTableNodeRainbow"
-UNCERTAINTY_COLORS = "vtkMRMLColorTableNodeFileViridis.txt"
+# Perceptually uniform: brighter means more (Rainbow, Slicer's default for such maps, puts its maximum in purple).
+SALIENCY_COLORS = color_node_id("Inferno")
+UNCERTAINTY_COLORS = color_node_id("Viridis")
 MAP_OPACITY = 0.5
 
 
@@ -50,6 +52,13 @@ def _table_rows(result) -> list[tuple[str, float]]:
         rows.append(("sum of attributions", completeness["sum_of_attributions"]))
         rows.append(("score minus baseline score", completeness["score"] - completeness["baseline_score"]))
     return rows
+
+
+def _maximum_ras(image: sitk.Image) -> np.ndarray:
+    """Where an image is largest, in RAS millimetres."""
+    k, j, i = np.unravel_index(int(np.argmax(sitk.GetArrayViewFromImage(image))), image.GetSize()[::-1])
+    x, y, z = image.TransformIndexToPhysicalPoint((int(i), int(j), int(k)))
+    return np.array([-x, -y, z])
 
 
 class ExplainLogic:
@@ -90,6 +99,7 @@ class ExplainLogic:
     def apply(self, scene, result, reference_node, name: str | None = None) -> ExplainOutcome:
         name = name or f"{reference_node.GetName()} {result.method}"
         with scene_transaction(scene):
+            add_perceptual_color_nodes(scene)
             map_nodes = []
             for map_name, image in result.maps.items():
                 node = add_volume_node_from_image(scene, image, f"{name} {map_name}" if len(result.maps) > 1 else name)
@@ -123,6 +133,13 @@ class ExplainLogic:
         result = self.compute(input_nodes, model, method, target_label, **options)
         reference = next(node for node in input_nodes.values() if node is not None)
         return self.apply(scene, result, reference, name)
+
+    @staticmethod
+    def snapshot(scene, outcome: ExplainOutcome, path):
+        """A PNG of the first map over the image, with its colour legend, through the map's maximum."""
+        from MedImgAILogic.scene_pictures import write_snapshot  # rendering loads only when used
+
+        return write_snapshot(scene, path, _maximum_ras(next(iter(outcome.result.maps.values()))))
 
     @staticmethod
     def _style(node, image: sitk.Image, uncertainty: bool) -> None:

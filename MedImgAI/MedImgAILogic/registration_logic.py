@@ -147,6 +147,15 @@ class RegistrationLogic:
         return self.apply(scene, result, fixed_node, moving_node, resample, name=name)
 
     @staticmethod
+    def snapshot(scene, moving_node, path, point_ras=None):
+        """A PNG of the fused views before (above: moving_node without its registration transform) and after
+        registration (below: as the scene shows it now), through point_ras (default: the first segment's centre,
+        else the fixed volume's)."""
+        from MedImgAILogic.scene_pictures import write_before_after  # rendering loads only when used
+
+        return write_before_after(scene, path, moving_node, point_ras)
+
+    @staticmethod
     def show_fused(scene, fixed_node, moving_node, opacity: float = 0.5) -> None:
         """Fixed as background, moving as foreground in every slice view; PET gets its colour map and window."""
         show_in_slice_views(scene, fixed_node, moving_node, PET_OVERLAY.opacity if _is_pet(moving_node) else opacity)

@@ -15,9 +15,12 @@ from MedImgAILib.errors import InputError
 from MedImgAILib.geometry import image_from_array_and_matrix, ras_to_lps_matrix
 from MedImgAILogic.node_geometry import describe_node, local_to_world_matrix, world_ijk_to_ras_matrix
 from MedImgAILogic.scene_transaction import scene_transaction
+from MedImgAILogic.segmentation_converters import register_segmentation_converters
 from MedImgAILogic.volume_nodes import ijk_to_ras_matrix
 
 __all__ = ["SegmentInfo", "add_segmentation_node_from_labelmap", "labelmap_from_segmentation_node"]
+
+register_segmentation_converters()  # before any segmentation is made here: each copies the rules it finds
 
 TERMINOLOGY_TAG = "TerminologyEntry"  # the segment tag Slicer's terminology widgets read
 INTEGER_PIXEL_TYPES = (sitk.sitkUInt8, sitk.sitkInt8, sitk.sitkUInt16, sitk.sitkInt16, sitk.sitkUInt32, sitk.sitkInt32)

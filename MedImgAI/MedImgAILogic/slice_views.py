@@ -1,14 +1,43 @@
-"""Show one volume over another in every slice view of the scene."""
+"""Show one volume over another in every slice view of the scene.
+
+Inside Slicer the application's views (Red, Yellow, Green) have their slice composite nodes in the scene. A
+scene made headless (console scripts, the command line, tests) has none until something adds them, so the
+first call here adds those three, as Slicer does at start: the layers chosen are then kept in the scene, saved
+with it, and shown by its pictures (MedImgAILogic.scene_pictures).
+"""
 
 from __future__ import annotations
 
-__all__ = ["set_foreground_opacity", "show_alone", "show_in_slice_views"]
+import slicer
+
+__all__ = ["STANDARD_VIEW_NAMES", "main_composite_node", "set_foreground_opacity", "show_alone",
+           "show_in_slice_views"]
+
+STANDARD_VIEW_NAMES = ("Red", "Yellow", "Green")
+
+
+def _all_composite_nodes(scene) -> list:
+    return [scene.GetNthNodeByClass(i, "vtkMRMLSliceCompositeNode")
+            for i in range(scene.GetNumberOfNodesByClass("vtkMRMLSliceCompositeNode"))]
 
 
 def _composite_nodes(scene):
-    """The slice composite node of every slice view (Red, Yellow, Green, ...)."""
-    return [scene.GetNthNodeByClass(i, "vtkMRMLSliceCompositeNode")
-            for i in range(scene.GetNumberOfNodesByClass("vtkMRMLSliceCompositeNode"))]
+    """The slice composite node of every slice view (Red, Yellow, Green, ...), the standard three made if none."""
+    nodes = _all_composite_nodes(scene)
+    if not nodes:
+        for name in STANDARD_VIEW_NAMES:
+            composite = slicer.vtkMRMLSliceCompositeNode()
+            composite.SetLayoutName(name)  # also its singleton tag: the ID Slicer's own Red view has
+            nodes.append(scene.AddNode(composite))
+    return nodes
+
+
+def main_composite_node(scene, exclude_prefix: str = ""):
+    """The slice composite node of the Red view, else the first one; None if the scene has none."""
+    nodes = [node for node in _all_composite_nodes(scene)
+             if not (exclude_prefix and (node.GetLayoutName() or "").startswith(exclude_prefix))]
+    red = [node for node in nodes if node.GetLayoutName() == "Red"]
+    return (red or nodes or [None])[0]
 
 
 def show_in_slice_views(scene, background_node, foreground_node, opacity: float) -> None:

@@ -18,7 +18,7 @@ import SimpleITK as sitk
 from MedImgAILib.cli.input_arguments import non_empty
 from MedImgAILib.cli.output_paths import check_outputs
 from MedImgAILib.cli.console_progress import ConsoleProgress
-from MedImgAILib.errors import MedImgAIError
+from MedImgAILib.cli.slicer_side import scene_logic
 from MedImgAILib.metrics import dice
 from MedImgAILib.registration import register
 from MedImgAILib.registration.known_displacement import displace_image, mean_point_error, random_rigid_transform
@@ -39,17 +39,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return parser
 
 
-def _scene_logic():
-    try:
-        import MedImgAILogic
-        import slicer
-    except ImportError as error:
-        raise MedImgAIError(
-            f"writing the Slicer scene needs the slicer-core wheel ({error}); install with: pip install 'medimgai[slicer]'"
-        ) from None
-    return slicer, MedImgAILogic
-
-
 def run(arguments: argparse.Namespace) -> int:
     started = time.perf_counter()
     case = find_case(arguments.case)
@@ -60,7 +49,7 @@ def run(arguments: argparse.Namespace) -> int:
     for modality, image in images.items():
         print(f"\n{modality} ({case.images[modality].name})")
         print("  " + format_description(describe_image(image)).replace("\n", "\n  "))
-    slicer, logic = _scene_logic()
+    slicer, logic = scene_logic()
     scene = slicer.vtkMRMLScene()
     nodes = logic.add_case_to_scene(scene, images, masks)
     model, inputs = _segment_tumour(scene, logic, nodes, images, masks, arguments)

@@ -12,6 +12,7 @@ from MedImgAILib.io import read_image, write_image_file
 from MedImgAILib.cli.input_arguments import NamedInputs, non_empty, whole_number
 from MedImgAILib.cli.error_sources import files_named_in_errors
 from MedImgAILib.cli.output_paths import check_outputs
+from MedImgAILib.cli.slicer_side import add_snapshot_argument, check_snapshot_path, scene_logic
 from MedImgAILib.io.atomic_write import atomic_output_path
 
 __all__ = ["add_parser", "run"]
@@ -32,6 +33,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--output", help="map file; for several maps (e.g. per modality) the name gets a suffix")
     parser.add_argument("--report", help="write the table (modality shares, confidence, points) as JSON here")
     parser.add_argument("--trust", action="store_true", help="allow a model config to run code")
+    add_snapshot_argument(parser, "the (first) map over the first input, with its colour legend, through the "
+                                  "map's maximum")
     return parser
 
 
@@ -51,7 +54,10 @@ def run(arguments: argparse.Namespace) -> int:
 
 def _run(arguments: argparse.Namespace) -> int:
     named = arguments.input
-    check_outputs(named.values(), images=[arguments.output], documents=[arguments.report])
+    check_snapshot_path(arguments.snapshot)
+    check_outputs(named.values(), images=[arguments.output], documents=[arguments.report, arguments.snapshot])
+    if arguments.snapshot:
+        scene_logic()
     from MedImgAILib.explain import explain  # torch and MONAI load only when needed
     from MedImgAILib.models import load_model
 
@@ -68,6 +74,10 @@ def _run(arguments: argparse.Namespace) -> int:
         with atomic_output_path(arguments.report) as temporary:
             temporary.write_text(json.dumps({"method": result.method, "target_label": result.target_label,
                                              "runtime_s": result.runtime_s, **result.table}, indent=2) + "\n")
+    if arguments.snapshot:
+        from MedImgAILogic.command_snapshots import explanation_snapshot
+
+        print(f"wrote {explanation_snapshot(images, result, arguments.snapshot)}")
     shares = result.table.get("modality_shares")
     if shares:
         print("per-modality attribution: " + ", ".join(f"{name} {100 * share:.0f} %" for name, share in shares.items()))

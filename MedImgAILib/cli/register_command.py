@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 import SimpleITK as sitk
 
 from MedImgAILib.cli.error_sources import files_named_in_errors
 from MedImgAILib.cli.output_paths import check_outputs
+from MedImgAILib.cli.slicer_side import add_snapshot_argument, check_snapshot_path, scene_logic
 from MedImgAILib.cli.console_progress import ConsoleProgress
 from MedImgAILib.io import read_image, write_image_file
 from MedImgAILib.io.atomic_write import atomic_output_path
@@ -38,6 +40,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--initialization", choices=("geometry", "moments", "none"),
                         help="override the preset's start: image centres, centres of mass, or the scanner geometry")
     parser.add_argument("--report", help="write the quality report as JSON here")
+    add_snapshot_argument(parser, "the moving image over the fixed one, before (above) and after (below)")
     return parser
 
 
@@ -45,6 +48,14 @@ def _structures(fixed_path: str | None, moving_path: str | None):
     if fixed_path is None and moving_path is None:
         return None
     return tuple(read_image(path) if path else None for path in (fixed_path, moving_path))
+
+
+def _name(path: str) -> str:
+    """A file's name without its image suffixes (a PET's name makes the picture use PET colours)."""
+    name = Path(path).name
+    for suffix in (".gz", ".nii", ".nrrd", ".mha", ".mhd"):
+        name = name.removesuffix(suffix)
+    return name or "moving"
 
 
 def run(arguments: argparse.Namespace) -> int:
@@ -58,7 +69,10 @@ def run(arguments: argparse.Namespace) -> int:
 def _run(arguments: argparse.Namespace) -> int:
     check_outputs([arguments.fixed, arguments.moving, arguments.fixed_mask, arguments.moving_mask,
                    arguments.fixed_structure, arguments.moving_structure], images=[arguments.output_volume],
-                  transforms=[arguments.output_transform], documents=[arguments.report])
+                  transforms=[arguments.output_transform], documents=[arguments.report, arguments.snapshot])
+    check_snapshot_path(arguments.snapshot)
+    if arguments.snapshot:
+        scene_logic()
     fixed, moving = read_image(arguments.fixed), read_image(arguments.moving)
     fixed_mask = read_image(arguments.fixed_mask) if arguments.fixed_mask else None
     moving_mask = read_image(arguments.moving_mask) if arguments.moving_mask else None
@@ -72,6 +86,10 @@ def _run(arguments: argparse.Namespace) -> int:
     if arguments.report:
         with atomic_output_path(arguments.report) as temporary:
             temporary.write_text(json.dumps(result.report.as_dict(), indent=2) + "\n")
+    if arguments.snapshot:
+        from MedImgAILogic.command_snapshots import registration_snapshot
+
+        print(f"wrote {registration_snapshot(fixed, moving, result, arguments.snapshot, _name(arguments.moving))}")
     print(result.report.summary())
     print(f"wrote {arguments.output_transform} (maps fixed to moving points; Slicer, ITK and SimpleITK read it as is)")
     return 0

@@ -14,6 +14,7 @@ from MedImgAILib.io import read_image, write_image_file
 from MedImgAILib.cli.input_arguments import NamedInputs, non_empty, non_negative
 from MedImgAILib.cli.error_sources import files_named_in_errors
 from MedImgAILib.cli.output_paths import check_outputs
+from MedImgAILib.cli.slicer_side import add_snapshot_argument, check_snapshot_path, scene_logic
 from MedImgAILib.io.atomic_write import atomic_output_path
 from MedImgAILib.runtime.devices import DEVICE_CHOICES
 
@@ -43,6 +44,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                              "reference input first, for inputs that are not co-registered")
     parser.add_argument("--trust", action="store_true", help="allow a model config to run code (only for models you trust)")
     parser.add_argument("--report", help="write provenance and timings as JSON here")
+    add_snapshot_argument(parser, "the reference input in axial, sagittal and coronal views through the "
+                                  "segmentation, with its outlines, and its surfaces in 3D")
     return parser
 
 
@@ -79,8 +82,11 @@ def run(arguments: argparse.Namespace) -> int:
 
 def _run(arguments: argparse.Namespace) -> int:
     named = arguments.input
+    check_snapshot_path(arguments.snapshot)
     check_outputs([*named.values(), arguments.output_grid], images=[arguments.output, arguments.probabilities],
-                  documents=[arguments.report])
+                  documents=[arguments.report, arguments.snapshot])
+    if arguments.snapshot:
+        scene_logic()  # before the model runs: a missing slicer-core is an error at the start, not at the end
     from MedImgAILib.inference import Segmenter  # torch and MONAI load only when a command needs them
     from MedImgAILib.models import load_model
 
@@ -101,6 +107,10 @@ def _run(arguments: argparse.Namespace) -> int:
     if arguments.report:
         with atomic_output_path(arguments.report) as temporary:
             temporary.write_text(json.dumps(result.provenance, indent=2) + "\n")
+    if arguments.snapshot:
+        from MedImgAILogic.command_snapshots import segmentation_snapshot
+
+        print(f"wrote {segmentation_snapshot(images, result, arguments.snapshot, output_grid)}")
     counts = np.bincount(sitk.GetArrayViewFromImage(result.labelmap).ravel())
     voxel_ml = float(np.prod(result.labelmap.GetSpacing())) / 1000
     summary = ", ".join(f"{label.name} {counts[label.value] * voxel_ml if label.value < len(counts) else 0:.1f} mL"

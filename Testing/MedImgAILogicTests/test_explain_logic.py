@@ -23,7 +23,7 @@ def test_explaining_a_segment_adds_aligned_maps_and_a_table(a_scene, the_sample_
     assert [n.GetName() for n in outcome.map_nodes] == [f"CT modality-attribution ig {m}" for m in ("CT", "PET", "MR")]
     for node in outcome.map_nodes:
         assert node.GetImageData().GetDimensions() == (161, 143, 48)
-        assert node.GetDisplayNode().GetColorNodeID() == "vtkMRMLColorTableNodeRainbow"
+        assert node.GetDisplayNode().GetColorNodeID() == "vtkMRMLColorTableNodeFileInferno.txt"
     table = outcome.table_node.GetTable()
     items = [table.GetValue(row, 0).ToString() for row in range(table.GetNumberOfRows())]
     assert {"attribution share CT", "attribution share PET", "attribution share MR"} <= set(items)

@@ -1,0 +1,60 @@
+"""An offscreen render window with Slicer's displayable managers, read back as an RGB array.
+
+The slice and 3D views share this: a vtkRenderWindow rendered offscreen (EGL on Mesa without a GPU or X
+server), a displayable manager group made by one of Slicer's factories, and the read-back of its pixels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import slicer
+import vtk
+from vtkmodules.util.numpy_support import vtk_to_numpy
+
+__all__ = ["OffscreenView", "RenderingUnavailable"]
+
+
+class RenderingUnavailable(RuntimeError):
+    """No OpenGL context could be made (no EGL/Mesa library and no display)."""
+
+
+class OffscreenView:
+    def __init__(self, application, factory, managers: list[str], size: tuple[int, int], layers: int = 1):
+        self.application = application
+        self.size = size
+        self.render_window = vtk.vtkRenderWindow()
+        self.render_window.SetOffScreenRendering(1)
+        self.render_window.SetSize(*size)
+        self.render_window.SetNumberOfLayers(layers)
+        self.renderer = vtk.vtkRenderer()
+        self.render_window.AddRenderer(self.renderer)
+        self.interactor = vtk.vtkRenderWindowInteractor()
+        self.interactor.SetRenderWindow(self.render_window)
+        application.activate()
+        factory_instance = factory.GetInstance()
+        for manager in managers:
+            if not factory_instance.IsDisplayableManagerRegistered(manager):
+                factory_instance.RegisterDisplayableManager(manager)
+        self.displayable_managers = slicer.vtkMRMLDisplayableManagerGroup()
+        self.displayable_managers.Initialize(factory_instance, self.renderer)
+
+    def pixels(self) -> np.ndarray:
+        """Render and read the window back: rows top to bottom, uint8 RGB."""
+        self.application.activate()
+        self.displayable_managers.RequestRender()
+        self.render_window.Render()
+        if not self.render_window.IsCurrent() and not self.render_window.GetGenericContext():
+            raise RenderingUnavailable("no OpenGL context for offscreen rendering")
+        grabber = vtk.vtkWindowToImageFilter()
+        grabber.SetInput(self.render_window)
+        grabber.SetInputBufferTypeToRGB()
+        grabber.ReadFrontBufferOff()
+        grabber.Update()
+        image = grabber.GetOutput()
+        width, height, _ = image.GetDimensions()
+        rgb = vtk_to_numpy(image.GetPointData().GetScalars()).reshape(height, width, -1)[:, :, :3]
+        return np.ascontiguousarray(rgb[::-1])
+
+    def close(self) -> None:
+        self.displayable_managers.SetMRMLDisplayableNode(None)
+        self.render_window.Finalize()

@@ -1,0 +1,64 @@
+"""The part of Slicer's application that its views need, for a scene rendered without the application.
+
+Inside Slicer, qSlicerCoreApplication sets this up once. Without it (slicer-core), a slice view renders a
+grey-scale volume black unless the Colors module logic is registered with the application logic, and the
+segmentation and volume rendering displayable managers find their module logics through it too.
+"""
+
+from __future__ import annotations
+
+import os
+
+import slicer
+from vtkmodules.vtkCommonCore import vtkCollection
+
+from MedImgAILogic.perceptual_colors import add_perceptual_color_nodes
+from MedImgAILogic.volume_rendering_presets import add_volume_rendering_presets
+
+__all__ = ["ViewApplication"]
+
+# Without a display, VTK tries X first and warns; EGL (Mesa llvmpipe without a GPU) renders offscreen.
+if not os.environ.get("DISPLAY"):
+    os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
+
+
+class ViewApplication:
+    """Application logic and module logics registered for one scene, as Slicer's application does it."""
+
+    def __init__(self, scene):
+        self.scene = scene
+        self.logic = slicer.vtkSlicerApplicationLogic()
+        self.logic.SetMRMLScene(scene)
+        self.logic.SetSliceLogics(vtkCollection())
+        self.logic.SetViewLogics(vtkCollection())
+        self._module_logics = {}
+        self._register("Colors", slicer.vtkSlicerColorLogic())
+        self._register("Segmentations", slicer.vtkSlicerSegmentationsModuleLogic())
+        self.volume_rendering = self._register("VolumeRendering", slicer.vtkSlicerVolumeRenderingLogic())
+        if scene.GetFirstNodeByClass("vtkMRMLSliceNode") is None or not _has_orientation_presets(scene):
+            slicer.vtkMRMLSliceNode.AddDefaultSliceOrientationPresets(scene, True)
+        add_perceptual_color_nodes(scene)
+        add_volume_rendering_presets(self.volume_rendering)
+
+    def _register(self, name: str, module_logic):
+        module_logic.SetMRMLApplicationLogic(self.logic)  # before the scene: the Colors logic asks for it then
+        module_logic.SetMRMLScene(self.scene)
+        self.logic.SetModuleLogic(name, module_logic)
+        self._module_logics[name] = module_logic
+        return module_logic
+
+    def activate(self) -> None:
+        """Make the displayable manager factories (process-wide singletons) use this application logic."""
+        slicer.vtkMRMLSliceViewDisplayableManagerFactory.GetInstance().SetMRMLApplicationLogic(self.logic)
+        slicer.vtkMRMLThreeDViewDisplayableManagerFactory.GetInstance().SetMRMLApplicationLogic(self.logic)
+
+    def close(self) -> None:
+        for module_logic in self._module_logics.values():
+            module_logic.SetMRMLScene(None)
+        self.logic.SetMRMLScene(None)
+
+
+def _has_orientation_presets(scene) -> bool:
+    """Whether the scene already has the slice orientation presets Slicer adds at start (Axial, ...)."""
+    default_slice = scene.GetDefaultNodeByClass("vtkMRMLSliceNode")
+    return default_slice is not None and default_slice.HasSliceOrientationPreset("Axial")
