@@ -6,20 +6,38 @@ server), a displayable manager group made by one of Slicer's factories, and the 
 
 from __future__ import annotations
 
+import ctypes.util
+import os
+
 import numpy as np
 import slicer
 import vtk
 from vtkmodules.util.numpy_support import vtk_to_numpy
 
-__all__ = ["OffscreenView", "RenderingUnavailable"]
+from MedImgAILib.errors import MedImgAIError
+
+__all__ = ["OffscreenView", "RenderingUnavailable", "check_offscreen_rendering"]
+
+MESA_PACKAGES = "libegl1 libegl-mesa0 libgl1-mesa-dri"
 
 
-class RenderingUnavailable(RuntimeError):
-    """No OpenGL context could be made (no EGL/Mesa library and no display)."""
+class RenderingUnavailable(MedImgAIError):
+    """No OpenGL context can be made: without a display, VTK renders through EGL, which needs Mesa's libraries."""
+
+
+def check_offscreen_rendering() -> None:
+    """Raise RenderingUnavailable, saying what to install, where pictures cannot be rendered."""
+    if os.environ.get("DISPLAY") or os.name == "nt" or os.uname().sysname == "Darwin":
+        return
+    if ctypes.util.find_library("EGL") is None:
+        raise RenderingUnavailable(
+            "rendering pictures without a display needs the EGL library with Mesa's drivers (Debian/Ubuntu: "
+            f"apt-get install {MESA_PACKAGES}; .ci/setup-venv installs them)")
 
 
 class OffscreenView:
     def __init__(self, application, factory, managers: list[str], size: tuple[int, int], layers: int = 1):
+        check_offscreen_rendering()
         self.application = application
         self.size = size
         self.render_window = vtk.vtkRenderWindow()
@@ -43,8 +61,6 @@ class OffscreenView:
         self.application.activate()
         self.displayable_managers.RequestRender()
         self.render_window.Render()
-        if not self.render_window.IsCurrent() and not self.render_window.GetGenericContext():
-            raise RenderingUnavailable("no OpenGL context for offscreen rendering")
         grabber = vtk.vtkWindowToImageFilter()
         grabber.SetInput(self.render_window)
         grabber.SetInputBufferTypeToRGB()

@@ -12,6 +12,7 @@ added under names of their own (Slicer's views in the application are not touche
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -44,6 +45,20 @@ def _first_volume(scene):
         if not node.IsA("vtkMRMLLabelMapVolumeNode") and node.GetImageData() is not None:
             return node
     return None
+
+
+@contextlib.contextmanager
+def _layer_change(composite_node):
+    """Change a view's layers as Slicer's slice controller does: flagged as a layer change, so that the colour
+    legend's displayable manager makes and shows the legends of the volumes now in the view."""
+    flags = (composite_node.BackgroundVolumeFlag | composite_node.ForegroundVolumeFlag
+             | composite_node.LabelVolumeFlag)
+    composite_node.SetInteractionFlags(flags)
+    try:
+        yield composite_node
+        composite_node.Modified()
+    finally:
+        composite_node.SetInteractionFlags(0)
 
 
 def _let_displayable_managers_find_their_views(scene) -> None:
@@ -99,17 +114,13 @@ class ScenePictures:
         """Our views show what the scene's main slice view shows; with none, its first volume."""
         main = main_composite_node(self.scene, exclude_prefix=VIEW_PREFIX)
         for view in self.slice_views:
-            composite = view.composite_node
-            if main is not None:
-                for layer in _LAYERS:
-                    getattr(composite, f"Set{layer}")(getattr(main, f"Get{layer}")())
-            elif composite.GetBackgroundVolumeID() is None:
-                volume = _first_volume(self.scene)
-                composite.SetBackgroundVolumeID(volume.GetID() if volume is not None else None)
-        # The legend's displayable manager rechecks which layers show its volume when the legend node changes
-        # (Slicer's slice controller flags its own layer changes instead).
-        for index in range(self.scene.GetNumberOfNodesByClass("vtkMRMLColorLegendDisplayNode")):
-            self.scene.GetNthNodeByClass(index, "vtkMRMLColorLegendDisplayNode").Modified()
+            with _layer_change(view.composite_node) as composite:
+                if main is not None:
+                    for layer in _LAYERS:
+                        getattr(composite, f"Set{layer}")(getattr(main, f"Get{layer}")())
+                elif composite.GetBackgroundVolumeID() is None:
+                    volume = _first_volume(self.scene)
+                    composite.SetBackgroundVolumeID(volume.GetID() if volume is not None else None)
 
     def background_node(self):
         return self.scene.GetNodeByID(self.slice_views[0].composite_node.GetBackgroundVolumeID() or "")
@@ -124,8 +135,9 @@ class ScenePictures:
         if layers is not None:
             background, foreground = layers
             for view in self.slice_views:
-                view.composite_node.SetBackgroundVolumeID(background.GetID() if background is not None else None)
-                view.composite_node.SetForegroundVolumeID(foreground.GetID() if foreground is not None else None)
+                with _layer_change(view.composite_node) as composite:
+                    composite.SetBackgroundVolumeID(background.GetID() if background is not None else None)
+                    composite.SetForegroundVolumeID(foreground.GetID() if foreground is not None else None)
         point = default_point(self.scene, self.background_node()) if point_ras is None else np.asarray(point_ras)
         return [view.render(point) for view in self.slice_views]
 

@@ -12,6 +12,7 @@ import vtk
 
 from MedImgAILogic.offscreen_view import OffscreenView
 
+
 __all__ = ["SLICE_VIEW_MANAGERS", "SliceViewPicture", "OffscreenSliceView"]
 
 SLICE_VIEW_MANAGERS = [
@@ -24,8 +25,8 @@ SLICE_VIEW_MANAGERS = [
 
 @dataclass
 class SliceViewPicture:
-    """The pixels (rows top to bottom, RGB) and where each lies: xy_to_ras maps (column + 0.5, rows - row - 0.5,
-    0, 1) of a pixel centre to RAS millimetres, as the slice node's XYToRAS matrix does."""
+    """The pixels (rows top to bottom, RGB) and where each lies: xy_to_ras, the slice node's XYToRAS matrix, maps
+    (column, height - 1 - row, 0, 1) of a pixel's centre to RAS millimetres (XY counts from the bottom left)."""
     name: str
     orientation: str
     pixels: np.ndarray
@@ -33,7 +34,7 @@ class SliceViewPicture:
 
     def ras_of_pixels(self, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
         height = self.pixels.shape[0]
-        xy = np.stack([columns + 0.5, height - rows - 0.5, np.zeros(len(rows)), np.ones(len(rows))])
+        xy = np.stack([columns, height - 1 - rows, np.zeros(len(rows)), np.ones(len(rows))])
         return (self.xy_to_ras @ xy)[:3].T
 
 
@@ -97,4 +98,5 @@ class OffscreenSliceView(OffscreenView):
         for node in (self.composite_node, self.slice_node):
             if node is not None and scene.IsNodePresent(node):
                 scene.RemoveNode(node)
+        self.logic.DeleteSliceModel()  # the plane that shows this slice in 3D views (made again until now)
         self.logic.SetMRMLScene(None)

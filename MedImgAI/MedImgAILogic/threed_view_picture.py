@@ -90,12 +90,14 @@ class OffscreenThreeDView(OffscreenView):
         return self.pixels()
 
     def close(self) -> None:
+        camera = self.displayable_managers.GetDisplayableManagerByClassName("vtkMRMLCameraDisplayableManager")
+        camera_node = camera.GetCameraNode() if camera is not None else None
         super().close()
         self.application.logic.GetViewLogics().RemoveItem(self.logic)
         scene = self.application.scene
         for node in self._surfaces_made:
             node.GetSegmentation().RemoveRepresentation(CLOSED_SURFACE)
-        for node in [*self._added_nodes, self.view_node]:
+        for node in [*self._added_nodes, camera_node, self.view_node]:
             if node is not None and scene.IsNodePresent(node):
                 scene.RemoveNode(node)
         self.logic.SetMRMLScene(None)

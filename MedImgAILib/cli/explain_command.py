@@ -12,7 +12,7 @@ from MedImgAILib.io import read_image, write_image_file
 from MedImgAILib.cli.input_arguments import NamedInputs, non_empty, whole_number
 from MedImgAILib.cli.error_sources import files_named_in_errors
 from MedImgAILib.cli.output_paths import check_outputs
-from MedImgAILib.cli.slicer_side import add_snapshot_argument, check_snapshot_path, scene_logic
+from MedImgAILib.cli.slicer_side import add_snapshot_argument, check_snapshot
 from MedImgAILib.io.atomic_write import atomic_output_path
 
 __all__ = ["add_parser", "run"]
@@ -54,10 +54,8 @@ def run(arguments: argparse.Namespace) -> int:
 
 def _run(arguments: argparse.Namespace) -> int:
     named = arguments.input
-    check_snapshot_path(arguments.snapshot)
     check_outputs(named.values(), images=[arguments.output], documents=[arguments.report, arguments.snapshot])
-    if arguments.snapshot:
-        scene_logic()
+    check_snapshot(arguments.snapshot)
     from MedImgAILib.explain import explain  # torch and MONAI load only when needed
     from MedImgAILib.models import load_model
 

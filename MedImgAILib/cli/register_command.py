@@ -14,7 +14,7 @@ import SimpleITK as sitk
 
 from MedImgAILib.cli.error_sources import files_named_in_errors
 from MedImgAILib.cli.output_paths import check_outputs
-from MedImgAILib.cli.slicer_side import add_snapshot_argument, check_snapshot_path, scene_logic
+from MedImgAILib.cli.slicer_side import add_snapshot_argument, check_snapshot
 from MedImgAILib.cli.console_progress import ConsoleProgress
 from MedImgAILib.io import read_image, write_image_file
 from MedImgAILib.io.atomic_write import atomic_output_path
@@ -70,9 +70,7 @@ def _run(arguments: argparse.Namespace) -> int:
     check_outputs([arguments.fixed, arguments.moving, arguments.fixed_mask, arguments.moving_mask,
                    arguments.fixed_structure, arguments.moving_structure], images=[arguments.output_volume],
                   transforms=[arguments.output_transform], documents=[arguments.report, arguments.snapshot])
-    check_snapshot_path(arguments.snapshot)
-    if arguments.snapshot:
-        scene_logic()
+    check_snapshot(arguments.snapshot)
     fixed, moving = read_image(arguments.fixed), read_image(arguments.moving)
     fixed_mask = read_image(arguments.fixed_mask) if arguments.fixed_mask else None
     moving_mask = read_image(arguments.moving_mask) if arguments.moving_mask else None

@@ -14,7 +14,7 @@ from MedImgAILib.io import read_image, write_image_file
 from MedImgAILib.cli.input_arguments import NamedInputs, non_empty, non_negative
 from MedImgAILib.cli.error_sources import files_named_in_errors
 from MedImgAILib.cli.output_paths import check_outputs
-from MedImgAILib.cli.slicer_side import add_snapshot_argument, check_snapshot_path, scene_logic
+from MedImgAILib.cli.slicer_side import add_snapshot_argument, check_snapshot
 from MedImgAILib.io.atomic_write import atomic_output_path
 from MedImgAILib.runtime.devices import DEVICE_CHOICES
 
@@ -82,11 +82,9 @@ def run(arguments: argparse.Namespace) -> int:
 
 def _run(arguments: argparse.Namespace) -> int:
     named = arguments.input
-    check_snapshot_path(arguments.snapshot)
     check_outputs([*named.values(), arguments.output_grid], images=[arguments.output, arguments.probabilities],
                   documents=[arguments.report, arguments.snapshot])
-    if arguments.snapshot:
-        scene_logic()  # before the model runs: a missing slicer-core is an error at the start, not at the end
+    check_snapshot(arguments.snapshot)  # before the model runs: an error at the start, not at the end
     from MedImgAILib.inference import Segmenter  # torch and MONAI load only when a command needs them
     from MedImgAILib.models import load_model
 
@@ -101,16 +99,16 @@ def _run(arguments: argparse.Namespace) -> int:
     for name, alignment in result.alignments.items():
         print(f"registered {name} to {model.spec.input_names[0]} ({alignment.preset}): "
               f"{alignment.result.report.summary()}")
+    if arguments.snapshot:  # first: interrupted while rendering, the command leaves no output at all
+        from MedImgAILogic.command_snapshots import segmentation_snapshot
+
+        print(f"wrote {segmentation_snapshot(images, result, arguments.snapshot, output_grid)}")
     write_image_file(result.labelmap, arguments.output)
     if arguments.probabilities:
         write_image_file(result.probabilities, arguments.probabilities)
     if arguments.report:
         with atomic_output_path(arguments.report) as temporary:
             temporary.write_text(json.dumps(result.provenance, indent=2) + "\n")
-    if arguments.snapshot:
-        from MedImgAILogic.command_snapshots import segmentation_snapshot
-
-        print(f"wrote {segmentation_snapshot(images, result, arguments.snapshot, output_grid)}")
     counts = np.bincount(sitk.GetArrayViewFromImage(result.labelmap).ravel())
     voxel_ml = float(np.prod(result.labelmap.GetSpacing())) / 1000
     summary = ", ".join(f"{label.name} {counts[label.value] * voxel_ml if label.value < len(counts) else 0:.1f} mL"

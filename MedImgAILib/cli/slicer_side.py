@@ -8,7 +8,7 @@ import argparse
 
 from MedImgAILib.errors import InputError, MedImgAIError
 
-__all__ = ["add_snapshot_argument", "check_snapshot_path", "scene_logic"]
+__all__ = ["add_snapshot_argument", "check_snapshot", "scene_logic"]
 
 
 def scene_logic():
@@ -29,6 +29,13 @@ def add_snapshot_argument(parser: argparse.ArgumentParser, shows: str) -> None:
                         help=f"also write a picture of the result as 3D Slicer shows it: {shows}")
 
 
-def check_snapshot_path(path: str | None) -> None:
-    if path and not path.lower().endswith(".png"):
+def check_snapshot(path: str | None) -> None:
+    """At a command's start: the snapshot can be made (a .png name, slicer-core, offscreen rendering)."""
+    if not path:
+        return
+    if not path.lower().endswith(".png"):
         raise InputError(path, "snapshots are PNG pictures; give a file name ending in .png")
+    scene_logic()
+    from MedImgAILogic.offscreen_view import check_offscreen_rendering
+
+    check_offscreen_rendering()

@@ -38,13 +38,11 @@ def a_rigid_transform_node(a_scene):
 @pytest.fixture(scope="session")
 def slicers_segmentation_conversion_rules():
     """The conversion rules Slicer's Segmentations module registers at application start (the wheel has the
-    classes but no application to register them)."""
-    factory = slicer.vtkSegmentationConverterFactory.GetInstance()
-    registered = {type(rule).__name__ for rule in factory.GetConverterRules()}
-    for rule in (slicer.vtkBinaryLabelmapToClosedSurfaceConversionRule, slicer.vtkClosedSurfaceToBinaryLabelmapConversionRule):
-        if rule.__name__ not in registered:
-            factory.RegisterConverterRule(rule())
-    return factory
+    classes but no application to register them); MedImgAILogic registers them as Slicer does."""
+    from MedImgAILogic.segmentation_converters import register_segmentation_converters
+
+    register_segmentation_converters()
+    return slicer.vtkSegmentationConverterFactory.GetInstance()
 
 
 @pytest.fixture
