@@ -18,7 +18,7 @@ from MedImgAILib.errors import MedImgAIError
 
 __all__ = ["OffscreenView", "RenderingUnavailable", "check_offscreen_rendering"]
 
-MESA_PACKAGES = "libegl1 libegl-mesa0 libgl1-mesa-dri"
+MESA_PACKAGES = "libegl1 libegl-mesa0 libgl1-mesa-dri libopengl0 libgl1"
 
 
 class RenderingUnavailable(MedImgAIError):
@@ -26,13 +26,16 @@ class RenderingUnavailable(MedImgAIError):
 
 
 def check_offscreen_rendering() -> None:
-    """Raise RenderingUnavailable, saying what to install, where pictures cannot be rendered."""
+    """Raise RenderingUnavailable, saying what to install, where pictures cannot be rendered (no display and no
+    EGL with an OpenGL library, which VTK loads at run time)."""
     if os.environ.get("DISPLAY") or os.name == "nt" or os.uname().sysname == "Darwin":
         return
-    if ctypes.util.find_library("EGL") is None:
+    missing = [name for name, choices in (("EGL", ("EGL",)), ("OpenGL", ("OpenGL", "GL")))
+               if not any(ctypes.util.find_library(choice) for choice in choices)]
+    if missing:
         raise RenderingUnavailable(
-            "rendering pictures without a display needs the EGL library with Mesa's drivers (Debian/Ubuntu: "
-            f"apt-get install {MESA_PACKAGES}; .ci/setup-venv installs them)")
+            f"rendering pictures without a display needs the {' and '.join(missing)} libraries with Mesa's drivers "
+            f"(Debian/Ubuntu: apt-get install {MESA_PACKAGES}; .ci/setup-venv installs them)")
 
 
 class OffscreenView:

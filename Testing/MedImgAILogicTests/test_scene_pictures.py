@@ -269,3 +269,16 @@ def test_a_failed_picture_write_leaves_the_previous_file_and_no_temporary_files(
     with pytest.raises(Exception):
         write_png(np.zeros((10, 20), dtype=np.uint8), path)  # not an RGB picture: fails while writing
     assert path.read_bytes() == content and sorted(p.name for p in tmp_path.iterdir()) == ["view.png"]
+
+
+def test_without_mesas_egl_pictures_are_refused_naming_what_to_install(monkeypatch):
+    """On a machine without the libraries (simulated: the lookup finds none), a clear error, never a skip."""
+    import ctypes.util
+
+    from MedImgAILogic.offscreen_view import RenderingUnavailable, check_offscreen_rendering
+
+    check_offscreen_rendering()  # this machine can render: the tests above ran
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
+    with pytest.raises(RenderingUnavailable, match="needs the EGL and OpenGL libraries .* apt-get install libegl1"):
+        check_offscreen_rendering()

@@ -136,6 +136,10 @@ def test_outputs_that_cannot_be_written_are_refused_before_any_work(tmp_path, an
         (("fuse", "--labelmaps", ct, ct, "--output", tmp_path / "f.nii.gz", "--agreement", tmp_path / "a.mhd"),
          "a.mhd: is not an image file name MedImgAI writes"),
         (("demo", "--output", a_file), f"cannot be written: {a_file} is a file, not a folder"),
+        (("register", "--fixed", ct, "--moving", mr, "--output-transform", tmp_path / "t.h5", "--snapshot",
+          tmp_path / "view.jpg"), "view.jpg: snapshots are PNG pictures; give a file name ending in .png"),
+        (("register", "--fixed", ct, "--moving", mr, "--output-transform", tmp_path / "t.h5", "--snapshot",
+          a_file / "view.png"), f"{a_file / 'view.png'}: cannot be written: {a_file} is a file"),
     ]
     for command, message in cases:
         assert message in one_line_error(medimgai(*command), 1), command

@@ -1,4 +1,5 @@
-"""``medimgai demo`` on the bundled sample: loads every modality and writes a scene bundle Slicer reads."""
+"""``medimgai demo`` on the bundled sample: loads every modality and writes a scene bundle Slicer reads, a picture
+of each step and a self-contained report.html."""
 
 from __future__ import annotations
 
@@ -8,12 +9,49 @@ import sys
 import zipfile
 from pathlib import Path
 
+import numpy as np
+import SimpleITK as sitk
+
 from scene_files import read_scene_bundle
 
 MEDIMGAI = Path(sys.executable).with_name("medimgai")
+# Picture name: panels across (3 slice views, + 1 with the 3D view) and rows (before/after for registrations).
+PICTURES = {"case": (4, 1), "segmentation": (4, 1), "explain-gradcam": (3, 1), "explain-tta": (3, 1),
+            "explain-modality-attribution": (3, 1), "register-MR_T1": (3, 2), "register-PET": (3, 2)}
 
 
-def test_demo_prints_the_geometry_and_writes_a_scene_bundle_with_volumes_and_masks(tmp_path):
+def _rgb(path: Path) -> np.ndarray:
+    image = sitk.ReadImage(str(path))
+    assert image.GetNumberOfComponentsPerPixel() == 3, path
+    return sitk.GetArrayFromImage(image).astype(int)
+
+
+def _check_pictures_and_report(out: Path, printed_dice: str) -> None:
+    pixels = {}
+    for name, (across, rows) in PICTURES.items():
+        rgb = pixels[name] = _rgb(out / "snapshots" / f"{name}.png")
+        height, width = rgb.shape[:2]
+        assert abs(width / height - across / rows) < 0.1, (name, rgb.shape)  # the views side by side
+        assert len(np.unique(rgb.reshape(-1, 3), axis=0)) > 50, name  # a picture, not a blank
+    red, green, blue = (np.moveaxis(pixels["case"], 2, 0))
+    slice_views = slice(0, pixels["case"].shape[1] * 3 // 4)
+    outline = (green > red + 80) & (green > blue + 80)
+    assert outline[:, slice_views].sum() > 300  # the reference contour, green, in the slice views
+    red, green, blue = (np.moveaxis(pixels["segmentation"], 2, 0))
+    assert ((red > green + 60) & (red > blue + 60)).sum() > 5000  # the model's segmentation, red
+
+    page = (out / "report.html").read_text(encoding="utf-8")
+    sources = re.findall(r"<img\b[^>]*\bsrc=\"([^\"]+)\"", page)
+    assert sorted(sources) == sorted(f"snapshots/{name}.png" for name in PICTURES)
+    assert all((out / source).is_file() for source in sources)
+    # Nothing from the network: no src/href/url() to http(s):// or //host.
+    assert not re.search(r"(\b(src|href)\s*=\s*[\"']?|url\(\s*[\"']?)\s*(https?:)?//", page, re.IGNORECASE)
+    assert f"<td>{printed_dice}</td>" in page
+    assert re.search(r"<a href=\"file://[^\"]+/docs/README\.md\"", page)  # the model card
+    assert "&quot;model_id&quot;: &quot;sts-gtv-ct-pet-mr&quot;" in page  # the provenance, escaped
+
+
+def test_demo_prints_the_geometry_and_writes_a_scene_bundle_pictures_and_a_report(tmp_path):
     result = subprocess.run([str(MEDIMGAI), "demo", "--output", str(tmp_path / "out")], capture_output=True,
                             text=True, timeout=600)
     assert result.returncode == 0, result.stderr
@@ -32,8 +70,10 @@ def test_demo_prints_the_geometry_and_writes_a_scene_bundle_with_volumes_and_mas
     assert scene.GetFirstNodeByName("CT").GetImageData().GetDimensions() == (161, 143, 48)
     model = scene.GetFirstNodeByName("GTV (model)")
     assert model.GetSegmentation().GetNthSegment(0).GetName() == "Gross tumour volume"
-    dice = float(re.search(r"Dice against the CT reference mask: ([0-9.]+)", result.stdout).group(1))
-    assert dice > 0.6
+    printed_dice = re.search(r"Dice against the CT reference mask: ([0-9.]+)", result.stdout).group(1)
+    assert float(printed_dice) > 0.6
+    _check_pictures_and_report(tmp_path / "out", printed_dice)
+    assert re.search(r"pictures: 7 in [0-9.]+ s \([0-9]+ % of the demo's [0-9.]+ s\)", result.stdout)
     assert re.search(r"explained with modality-attribution in [0-9.]+ s; CT [0-9]+ %, PET [0-9]+ %, MR [0-9]+ %",
                      result.stdout)
     assert scene.GetFirstNodeByName("GTV gradcam") is not None
