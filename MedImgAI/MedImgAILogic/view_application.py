@@ -23,19 +23,27 @@ if not os.environ.get("DISPLAY"):
 
 
 class ViewApplication:
-    """Application logic and module logics registered for one scene, as Slicer's application does it."""
+    """Application logic and module logics registered for one scene, as Slicer's application does it.
+
+    Inside Slicer, the application's own logic (which already has all this) is used and left as it is.
+    """
 
     def __init__(self, scene):
         self.scene = scene
+        self._module_logics = {}
+        self._own = (running := _running_application_logic(scene)) is None
+        if not self._own:
+            self.logic = running
+            self.volume_rendering = running.GetModuleLogic("VolumeRendering")
+            return
         self.logic = slicer.vtkSlicerApplicationLogic()
         self.logic.SetMRMLScene(scene)
         self.logic.SetSliceLogics(vtkCollection())
         self.logic.SetViewLogics(vtkCollection())
-        self._module_logics = {}
         self._register("Colors", slicer.vtkSlicerColorLogic())
         self._register("Segmentations", slicer.vtkSlicerSegmentationsModuleLogic())
         self.volume_rendering = self._register("VolumeRendering", slicer.vtkSlicerVolumeRenderingLogic())
-        if scene.GetFirstNodeByClass("vtkMRMLSliceNode") is None or not _has_orientation_presets(scene):
+        if not _has_orientation_presets(scene):
             slicer.vtkMRMLSliceNode.AddDefaultSliceOrientationPresets(scene, True)
         add_perceptual_color_nodes(scene)
         add_volume_rendering_presets(self.volume_rendering)
@@ -49,13 +57,22 @@ class ViewApplication:
 
     def activate(self) -> None:
         """Make the displayable manager factories (process-wide singletons) use this application logic."""
-        slicer.vtkMRMLSliceViewDisplayableManagerFactory.GetInstance().SetMRMLApplicationLogic(self.logic)
-        slicer.vtkMRMLThreeDViewDisplayableManagerFactory.GetInstance().SetMRMLApplicationLogic(self.logic)
+        if self._own:
+            slicer.vtkMRMLSliceViewDisplayableManagerFactory.GetInstance().SetMRMLApplicationLogic(self.logic)
+            slicer.vtkMRMLThreeDViewDisplayableManagerFactory.GetInstance().SetMRMLApplicationLogic(self.logic)
 
     def close(self) -> None:
         for module_logic in self._module_logics.values():
             module_logic.SetMRMLScene(None)
-        self.logic.SetMRMLScene(None)
+        if self._own:
+            self.logic.SetMRMLScene(None)
+
+
+def _running_application_logic(scene):
+    """Slicer's own application logic when this runs inside Slicer on its scene; None elsewhere."""
+    application = getattr(slicer, "app", None)
+    logic = application.applicationLogic() if application is not None else None
+    return logic if logic is not None and logic.GetMRMLScene() is scene else None
 
 
 def _has_orientation_presets(scene) -> bool:
