@@ -21,6 +21,7 @@ PICTURES = {"case": (4, 1), "segmentation": (4, 1), "explain-gradcam": (3, 1), "
 
 
 def _rgb(path: Path) -> np.ndarray:
+    assert path.is_file(), path
     image = sitk.ReadImage(str(path))
     assert image.GetNumberOfComponentsPerPixel() == 3, path
     return sitk.GetArrayFromImage(image).astype(int)
