@@ -166,6 +166,7 @@ def test_every_choice_saved_outside_its_choices_is_reset_to_its_default_in_every
     outcome = probe(version, "every_choice_saved_outside_its_choices")
     assert {stem: sorted(o["choices"]) for stem, o in outcome.items()} == {
         "MedImgAIExplain": ["method"],
+        "MedImgAIQuantify": ["preset"],
         "MedImgAIRegistration": ["fusionMethod", "preset"],
         "MedImgAISegmentation": ["device"],
     }

@@ -8,6 +8,7 @@ on, so the same code runs in the GUI, the Python console and headless tests.
 from MedImgAILogic.case_scene import add_case_to_scene
 from MedImgAILogic.display_volumes import add_display_volume
 from MedImgAILogic.explain_logic import ExplainLogic, ExplainOutcome
+from MedImgAILogic.quantify_logic import QuantifyLogic
 from MedImgAILogic.registration_logic import RegistrationLogic, RegistrationOutcome
 from MedImgAILogic.scene_bundle import write_scene_bundle
 from MedImgAILogic.scene_transaction import scene_transaction
@@ -26,6 +27,7 @@ __all__ = [
     "ExplainLogic",
     "ExplainOutcome",
     "FusionOutcome",
+    "QuantifyLogic",
     "RegistrationLogic",
     "RegistrationOutcome",
     "add_case_to_scene",

@@ -6,6 +6,7 @@ explain() does both.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from typing import Callable, Mapping
@@ -22,7 +23,7 @@ from MedImgAILogic.scene_transaction import scene_transaction
 from MedImgAILogic.color_legend import add_color_legend
 from MedImgAILogic.perceptual_colors import add_perceptual_color_nodes, color_node_id
 from MedImgAILogic.segmentation_logic import PROVENANCE_ATTRIBUTE
-from MedImgAILogic.slice_views import show_in_slice_views
+from MedImgAILogic.slice_views import main_composite_node, show_in_slice_views
 from MedImgAILogic.subject_hierarchy import place_beside
 from MedImgAILogic.table_nodes import add_table_node
 from MedImgAILogic.volume_nodes import add_volume_node_from_image, images_from_volume_nodes
@@ -59,6 +60,32 @@ def _maximum_ras(image: sitk.Image) -> np.ndarray:
     k, j, i = np.unravel_index(int(np.argmax(sitk.GetArrayViewFromImage(image))), image.GetSize()[::-1])
     x, y, z = image.TransformIndexToPhysicalPoint((int(i), int(j), int(k)))
     return np.array([-x, -y, z])
+
+
+def _main_map_node(outcome: ExplainOutcome):
+    """The map node of the modality with the largest attribution share, else the first map node."""
+    shares = outcome.result.table.get("modality_shares") or {}
+    names = list(outcome.result.maps)
+    if shares and len(names) == len(outcome.map_nodes):
+        top = max(shares, key=shares.get)
+        for name, node in zip(names, outcome.map_nodes):
+            if name.endswith(f" {top}") or name == top:
+                return node
+    return outcome.map_nodes[0]
+
+
+@contextlib.contextmanager
+def _shown_as_foreground(scene, node):
+    """node in front in the scene's main slice view for a moment (a picture), then the view as it was."""
+    composite = main_composite_node(scene)
+    previous = composite.GetForegroundVolumeID() if composite is not None else None
+    if composite is not None:
+        composite.SetForegroundVolumeID(node.GetID())
+    try:
+        yield
+    finally:
+        if composite is not None:
+            composite.SetForegroundVolumeID(previous)
 
 
 class ExplainLogic:
@@ -136,10 +163,14 @@ class ExplainLogic:
 
     @staticmethod
     def snapshot(scene, outcome: ExplainOutcome, path):
-        """A PNG of the first map over the image, with its colour legend, through the map's maximum."""
+        """A PNG of the main map over the image, with its colour legend, through the map's maximum: for
+        per-modality attribution the map of the modality that mattered most, otherwise the first map."""
         from MedImgAILogic.scene_pictures import write_snapshot  # rendering loads only when used
 
-        return write_snapshot(scene, path, _maximum_ras(next(iter(outcome.result.maps.values()))))
+        node = _main_map_node(outcome)
+        main = outcome.map_nodes.index(node)
+        with _shown_as_foreground(scene, node):
+            return write_snapshot(scene, path, _maximum_ras(list(outcome.result.maps.values())[main]))
 
     @staticmethod
     def _style(node, image: sitk.Image, uncertainty: bool) -> None:
@@ -152,4 +183,4 @@ class ExplainLogic:
         display.AutoWindowLevelOff()
         display.SetWindowLevelMinMax(low, high)
         display.SetApplyThreshold(True)
-        display.SetLowerThreshold(low + 0.05 * (high - low))
+        display.SetLowerThreshold(low + 0.15 * (high - low))  # the faint rest would veil the image

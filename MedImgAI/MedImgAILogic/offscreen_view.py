@@ -68,6 +68,7 @@ class OffscreenView:
         grabber.SetInput(self.render_window)
         grabber.SetInputBufferTypeToRGB()
         grabber.ReadFrontBufferOff()
+        grabber.ShouldRerenderOff()  # rendered just above: a second render would double the time
         grabber.Update()
         image = grabber.GetOutput()
         width, height, _ = image.GetDimensions()

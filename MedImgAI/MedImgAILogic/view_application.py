@@ -7,9 +7,11 @@ segmentation and volume rendering displayable managers find their module logics 
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import slicer
+import vtk
 from vtkmodules.vtkCommonCore import vtkCollection
 
 from MedImgAILogic.perceptual_colors import add_perceptual_color_nodes
@@ -36,6 +38,10 @@ class ViewApplication:
             self.logic = running
             self.volume_rendering = running.GetModuleLogic("VolumeRendering")
             return
+        with _quiet_vtk():  # the logics complain of the share folders, colour files and presets the wheel lacks
+            self._set_up(scene)
+
+    def _set_up(self, scene) -> None:
         self.logic = slicer.vtkSlicerApplicationLogic()
         self.logic.SetMRMLScene(scene)
         self.logic.SetSliceLogics(vtkCollection())
@@ -66,6 +72,17 @@ class ViewApplication:
             module_logic.SetMRMLScene(None)
         if self._own:
             self.logic.SetMRMLScene(None)
+
+
+@contextlib.contextmanager
+def _quiet_vtk():
+    """VTK's warning and error messages off for a moment (what they would say is known and handled here)."""
+    shown = vtk.vtkObject.GetGlobalWarningDisplay()
+    vtk.vtkObject.GlobalWarningDisplayOff()
+    try:
+        yield
+    finally:
+        vtk.vtkObject.SetGlobalWarningDisplay(shown)
 
 
 def _running_application_logic(scene):

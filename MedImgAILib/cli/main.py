@@ -16,12 +16,14 @@ from typing import Sequence
 
 from MedImgAILib import __version__
 from MedImgAILib.cli import (
+    change_command,
     convert_command,
     demo_command,
     explain_command,
     fuse_command,
     info_command,
     models_command,
+    quantify_command,
     register_command,
     segment_command,
     train_command,
@@ -33,7 +35,7 @@ from MedImgAILib.runtime.cpu_threads import limit_cpu_threads
 __all__ = ["build_parser", "main"]
 
 COMMANDS = (info_command, convert_command, segment_command, models_command, register_command, fuse_command,
-            explain_command, train_command, demo_command)
+            explain_command, quantify_command, change_command, train_command, demo_command)
 
 
 def build_parser() -> argparse.ArgumentParser:

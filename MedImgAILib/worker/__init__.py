@@ -1,4 +1,5 @@
-"""Long work in a child process: the panels' way to run segmentation, registration and explanation.
+"""Long work in a child process: the panels' way to run segmentation, registration, explanation and
+quantification.
 
 Inside Slicer a Python thread only runs while the main thread runs Python, so the panels hand the inputs to a
 worker process as files (``submit_*``), poll its progress lines, and apply the result on the main thread
@@ -6,9 +7,10 @@ worker process as files (``submit_*``), poll its progress lines, and apply the r
 """
 
 from MedImgAILib.worker.explanation_job import submit_cost_estimate, submit_explanation
+from MedImgAILib.worker.quantification_job import submit_quantification
 from MedImgAILib.worker.registration_job import submit_registration
 from MedImgAILib.worker.segmentation_job import submit_segmentation
 from MedImgAILib.worker.worker_process import WorkerError, WorkerProcess
 
 __all__ = ["WorkerError", "WorkerProcess", "submit_cost_estimate", "submit_explanation", "submit_registration",
-           "submit_segmentation"]
+           "submit_quantification", "submit_segmentation"]
