@@ -62,18 +62,6 @@ def _maximum_ras(image: sitk.Image) -> np.ndarray:
     return np.array([-x, -y, z])
 
 
-def _main_map_node(outcome: ExplainOutcome):
-    """The map node of the modality with the largest attribution share, else the first map node."""
-    shares = outcome.result.table.get("modality_shares") or {}
-    names = list(outcome.result.maps)
-    if shares and len(names) == len(outcome.map_nodes):
-        top = max(shares, key=shares.get)
-        for name, node in zip(names, outcome.map_nodes):
-            if name.endswith(f" {top}") or name == top:
-                return node
-    return outcome.map_nodes[0]
-
-
 @contextlib.contextmanager
 def _shown_as_foreground(scene, node):
     """node in front in the scene's main slice view for a moment (a picture), then the view as it was."""
@@ -162,15 +150,29 @@ class ExplainLogic:
         return self.apply(scene, result, reference, name)
 
     @staticmethod
-    def snapshot(scene, outcome: ExplainOutcome, path):
+    def snapshot(scene, outcome: ExplainOutcome, path, pictures=None):
         """A PNG of the main map over the image, with its colour legend, through the map's maximum: for
-        per-modality attribution the map of the modality that mattered most, otherwise the first map."""
+        per-modality attribution the map of the modality that mattered most, otherwise the first map. pictures: an
+        open ScenePictures to draw with (faster for many pictures)."""
         from MedImgAILogic.scene_pictures import write_snapshot  # rendering loads only when used
 
-        node = _main_map_node(outcome)
-        main = outcome.map_nodes.index(node)
-        with _shown_as_foreground(scene, node):
-            return write_snapshot(scene, path, _maximum_ras(list(outcome.result.maps.values())[main]))
+        main = ExplainLogic.main_map_index(outcome)
+        with _shown_as_foreground(scene, outcome.map_nodes[main]):
+            return write_snapshot(scene, path, _maximum_ras(list(outcome.result.maps.values())[main]),
+                                  pictures=pictures)
+
+    @staticmethod
+    def main_map_index(outcome: ExplainOutcome) -> int:
+        """Which map pictures show: for per-modality attribution the modality with the largest share, else the
+        first."""
+        shares = outcome.result.table.get("modality_shares") or {}
+        names = list(outcome.result.maps)
+        if shares and len(names) == len(outcome.map_nodes):
+            top = max(shares, key=shares.get)
+            for index, name in enumerate(names):
+                if name == top or name.endswith(f" {top}"):
+                    return index
+        return 0
 
     @staticmethod
     def _style(node, image: sitk.Image, uncertainty: bool) -> None:

@@ -147,13 +147,13 @@ class RegistrationLogic:
         return self.apply(scene, result, fixed_node, moving_node, resample, name=name)
 
     @staticmethod
-    def snapshot(scene, moving_node, path, point_ras=None):
+    def snapshot(scene, moving_node, path, point_ras=None, pictures=None):
         """A PNG of the fused views before (above: moving_node without its registration transform) and after
         registration (below: as the scene shows it now), through point_ras (default: the first segment's centre,
-        else the fixed volume's)."""
+        else the fixed volume's). pictures: an open ScenePictures to draw with (faster for many pictures)."""
         from MedImgAILogic.scene_pictures import write_before_after  # rendering loads only when used
 
-        return write_before_after(scene, path, moving_node, point_ras)
+        return write_before_after(scene, path, moving_node, point_ras, pictures=pictures)
 
     @staticmethod
     def show_fused(scene, fixed_node, moving_node, opacity: float = 0.5) -> None:

@@ -20,7 +20,7 @@ import numpy as np
 
 from MedImgAILogic.picture_files import one_above_other, side_by_side, write_png
 from MedImgAILogic.slice_view_picture import OffscreenSliceView, SliceViewPicture
-from MedImgAILogic.slice_views import main_composite_node
+from MedImgAILogic.slice_views import PICTURE_VIEW_PREFIX as VIEW_PREFIX, main_composite_node
 from MedImgAILogic.threed_view_picture import OffscreenThreeDView
 from MedImgAILogic.view_application import ViewApplication
 
@@ -28,7 +28,6 @@ __all__ = ["SLICE_VIEWS", "ScenePictures", "default_point", "segment_centre", "w
 
 # Slicer's conventional views: Red axial, Yellow sagittal, Green coronal.
 SLICE_VIEWS = (("Red", "Axial"), ("Yellow", "Sagittal"), ("Green", "Coronal"))
-VIEW_PREFIX = "MedImgAI picture "
 _LAYERS = ("BackgroundVolumeID", "ForegroundVolumeID", "LabelVolumeID", "ForegroundOpacity", "LabelOpacity")
 
 
@@ -112,7 +111,7 @@ class ScenePictures:
 
     def _show_main_layers(self) -> None:
         """Our views show what the scene's main slice view shows; with none, its first volume."""
-        main = main_composite_node(self.scene, exclude_prefix=VIEW_PREFIX)
+        main = main_composite_node(self.scene)
         for view in self.slice_views:
             with _layer_change(view.composite_node) as composite:
                 if main is not None:
@@ -146,11 +145,12 @@ class ScenePictures:
         self._show_main_layers()
         if self._threed_view is None:
             self._threed_view = OffscreenThreeDView(self.application, VIEW_PREFIX + "1", self.size)
-        self._threed_view.show_segments(_visible_segmentations(self.scene))
+        segmentations = _visible_segmentations(self.scene)
+        self._threed_view.show_segments(segmentations)
         background = self.background_node()
         if background is not None:
             self._threed_view.show_volume(background)
-        return self._threed_view.render()
+        return self._threed_view.render([*segmentations, *([background] if background is not None else [])])
 
     def snapshot(self, path: str | os.PathLike, point_ras=None, three_d: bool = False,
                  layers: tuple | None = None) -> Path:
@@ -167,24 +167,35 @@ class ScenePictures:
         self.application.close()
 
 
+@contextlib.contextmanager
+def _pictures_of(scene, size, pictures: "ScenePictures | None"):
+    """The given open ScenePictures (a caller taking many pictures keeps one), else one for this picture only."""
+    if pictures is not None:
+        yield pictures
+    else:
+        with ScenePictures(scene, size) as own:
+            yield own
+
+
 def write_snapshot(scene, path: str | os.PathLike, point_ras=None, three_d: bool = False,
-                   size: tuple[int, int] = (384, 384), layers: tuple | None = None) -> Path:
+                   size: tuple[int, int] = (384, 384), layers: tuple | None = None,
+                   pictures: ScenePictures | None = None) -> Path:
     """The scene as one PNG (see ScenePictures.snapshot), for the console and the command line."""
-    with ScenePictures(scene, size) as pictures:
-        return pictures.snapshot(path, point_ras, three_d, layers)
+    with _pictures_of(scene, size, pictures) as views:
+        return views.snapshot(path, point_ras, three_d, layers)
 
 
 def write_before_after(scene, path: str | os.PathLike, moving_node, point_ras=None,
-                       size: tuple[int, int] = (384, 384)) -> Path:
+                       size: tuple[int, int] = (384, 384), pictures: ScenePictures | None = None) -> Path:
     """Two rows in one PNG: above, the main view's layers with moving_node as it was before registration (its
     parent transform left out) in front; below, the views as the scene shows them now."""
-    with ScenePictures(scene, size) as pictures:
-        after = pictures.render_slices(point_ras)
-        background = pictures.background_node()
+    with _pictures_of(scene, size, pictures) as views:
+        after = views.render_slices(point_ras)
+        background = views.background_node()
         parent_id = moving_node.GetTransformNodeID()
         moving_node.SetAndObserveTransformNodeID(None)
         try:
-            before = pictures.render_slices(point_ras, layers=(background, moving_node))
+            before = views.render_slices(point_ras, layers=(background, moving_node))
         finally:
             moving_node.SetAndObserveTransformNodeID(parent_id)
     rows = [side_by_side([picture.pixels for picture in row]) for row in (before, after)]

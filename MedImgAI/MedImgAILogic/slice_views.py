@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import slicer
 
-__all__ = ["STANDARD_VIEW_NAMES", "main_composite_node", "set_foreground_opacity", "show_alone",
+__all__ = ["PICTURE_VIEW_PREFIX", "STANDARD_VIEW_NAMES", "main_composite_node", "set_foreground_opacity", "show_alone",
            "show_in_slice_views"]
 
 STANDARD_VIEW_NAMES = ("Red", "Yellow", "Green")
+PICTURE_VIEW_PREFIX = "MedImgAI picture "  # the offscreen views of MedImgAILogic.scene_pictures
+
+
+def _is_picture_view(composite) -> bool:
+    return (composite.GetLayoutName() or "").startswith(PICTURE_VIEW_PREFIX)
 
 
 def _all_composite_nodes(scene) -> list:
@@ -24,7 +29,7 @@ def _all_composite_nodes(scene) -> list:
 def _composite_nodes(scene):
     """The slice composite node of every slice view (Red, Yellow, Green, ...), the standard three made if none."""
     nodes = _all_composite_nodes(scene)
-    if not nodes:
+    if all(_is_picture_view(node) for node in nodes):  # pictures follow the scene's own views: make those
         for name in STANDARD_VIEW_NAMES:
             composite = slicer.vtkMRMLSliceCompositeNode()
             composite.SetLayoutName(name)  # also its singleton tag: the ID Slicer's own Red view has
@@ -32,10 +37,9 @@ def _composite_nodes(scene):
     return nodes
 
 
-def main_composite_node(scene, exclude_prefix: str = ""):
-    """The slice composite node of the Red view, else the first one; None if the scene has none."""
-    nodes = [node for node in _all_composite_nodes(scene)
-             if not (exclude_prefix and (node.GetLayoutName() or "").startswith(exclude_prefix))]
+def main_composite_node(scene):
+    """The slice composite node of the Red view, else the first one (pictures' views aside); None if none."""
+    nodes = [node for node in _all_composite_nodes(scene) if not _is_picture_view(node)]
     red = [node for node in nodes if node.GetLayoutName() == "Red"]
     return (red or nodes or [None])[0]
 

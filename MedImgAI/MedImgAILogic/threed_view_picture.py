@@ -26,6 +26,20 @@ THREED_VIEW_MANAGERS = [
 CLOSED_SURFACE = "Closed surface"
 
 
+def _union_of_bounds(nodes) -> list[float] | None:
+    """RAS bounds (xmin, xmax, ymin, ymax, zmin, zmax) around all nodes; None without nodes."""
+    boxes = []
+    for node in nodes:
+        bounds = [0.0] * 6
+        node.GetRASBounds(bounds)
+        if bounds[0] <= bounds[1]:
+            boxes.append(bounds)
+    if not boxes:
+        return None
+    boxes = np.array(boxes)
+    return [float(v) for pair in zip(boxes[:, 0::2].min(axis=0), boxes[:, 1::2].max(axis=0)) for v in pair]
+
+
 class OffscreenThreeDView(OffscreenView):
     def __init__(self, application, name: str, size: tuple[int, int]):
         super().__init__(application, slicer.vtkMRMLThreeDViewDisplayableManagerFactory, THREED_VIEW_MANAGERS, size,
@@ -71,11 +85,14 @@ class OffscreenThreeDView(OffscreenView):
         display.SetVisibility(True)
         display.AddViewNodeID(self.view_node.GetID())
 
-    def render(self):
-        """Render from the front (camera anterior of the content, superior up), all content in view."""
-        self.pixels()  # the displayable managers build their actors on the first render
-        bounds = [0.0] * 6
-        self.renderer.ComputeVisiblePropBounds(bounds)
+    def render(self, content_nodes=()):
+        """Render from the front (camera anterior of the content, superior up), the content_nodes (volumes,
+        segmentations) filling the view; without them, whatever is visible (one more render to find it)."""
+        bounds = _union_of_bounds(content_nodes)
+        if bounds is None:
+            self.pixels()  # the displayable managers have built their actors: measure what they show
+            bounds = [0.0] * 6
+            self.renderer.ComputeVisiblePropBounds(bounds)
         if bounds[0] > bounds[1]:
             return self.pixels()
         centre = np.array([(bounds[0] + bounds[1]) / 2, (bounds[2] + bounds[3]) / 2, (bounds[4] + bounds[5]) / 2])

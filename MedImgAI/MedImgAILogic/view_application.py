@@ -68,10 +68,11 @@ class ViewApplication:
             slicer.vtkMRMLThreeDViewDisplayableManagerFactory.GetInstance().SetMRMLApplicationLogic(self.logic)
 
     def close(self) -> None:
-        for module_logic in self._module_logics.values():
-            module_logic.SetMRMLScene(None)
-        if self._own:
-            self.logic.SetMRMLScene(None)
+        with _quiet_vtk():  # the subject hierarchy complains that its scene went away
+            for module_logic in self._module_logics.values():
+                module_logic.SetMRMLScene(None)
+            if self._own:
+                self.logic.SetMRMLScene(None)
 
 
 @contextlib.contextmanager

@@ -55,6 +55,7 @@ class _Pictures:
         self.references = []  # the reference segmentations
         self.others = []  # the references no picture shows (the MR's and PET's)
         self.segmentation = None  # the model's
+        self.views = None  # one open MedImgAILogic.scene_pictures.ScenePictures for all pictures (faster)
 
     def path(self, name: str) -> Path:
         return self.folder / f"{name}.png"
@@ -88,6 +89,28 @@ def _picture_display(hidden, outline_only):
             display.SetVisibility2DFill(fill)
 
 
+def _take_the_steps(scene, logic, nodes, images, masks, arguments, report, pictures, loading):
+    """The case's picture, then segmentation, explanation and registration, each with its pictures; returns the
+    model and the segmentation outcome."""
+    from MedImgAILogic.scene_pictures import write_snapshot
+
+    pictures.references = [nodes[f"{modality} reference"] for modality in masks]
+    for node in pictures.references:  # outlines: three overlapping references filled at 50 % look like one blob
+        node.GetDisplayNode().SetVisibility2DFill(False)
+    # The MR's and PET's references are the same contour rasterised on their own grids: pictures show the CT's.
+    pictures.others = [nodes[f"{modality} reference"] for modality in masks if modality != "CT"]
+    if "CT" in nodes:
+        pictures.take(loading, "case", "CT (soft-tissue window) with its reference tumour contour (green outline) in "
+                      "the axial, sagittal and coronal views through the tumour; right: the contour's surface over "
+                      "the CT's volume rendering in the 3D view",
+                      lambda path: write_snapshot(scene, path, three_d=True, layers=(nodes["CT"], None),
+                                                  pictures=pictures.views))
+    model, inputs, outcome = _segment_tumour(scene, logic, nodes, images, masks, arguments, report, pictures)
+    _explain_tumour(scene, logic, model, inputs, report, pictures)
+    _register_displaced_copies(scene, logic, nodes, images, masks, report, pictures)
+    return model, outcome
+
+
 def run(arguments: argparse.Namespace) -> int:
     started = time.perf_counter()
     case = find_case(arguments.case)
@@ -106,23 +129,12 @@ def run(arguments: argparse.Namespace) -> int:
         print("  " + format_description(description).replace("\n", "\n  "))
         loading.numbers += [(f"{modality} {label}", value) for label, value in geometry_numbers(description)]
     slicer, logic = scene_logic()
-    from MedImgAILogic.scene_pictures import write_snapshot  # rendering loads only here
+    from MedImgAILogic.scene_pictures import ScenePictures  # rendering loads only here
 
     scene = slicer.vtkMRMLScene()
     nodes = logic.add_case_to_scene(scene, images, masks)
-    pictures.references = [nodes[f"{modality} reference"] for modality in masks]
-    for node in pictures.references:  # outlines: three overlapping references filled at 50 % look like one blob
-        node.GetDisplayNode().SetVisibility2DFill(False)
-    # The MR's and PET's references are the same contour rasterised on their own grids: pictures show the CT's.
-    pictures.others = [nodes[f"{modality} reference"] for modality in masks if modality != "CT"]
-    if "CT" in nodes:
-        pictures.take(loading, "case", "CT (soft-tissue window) with its reference tumour contour (green outline) in "
-                      "the axial, sagittal and coronal views through the tumour; right: the contour's surface over "
-                      "the CT's volume rendering in the 3D view",
-                      lambda path: write_snapshot(scene, path, three_d=True, layers=(nodes["CT"], None)))
-    model, inputs, outcome = _segment_tumour(scene, logic, nodes, images, masks, arguments, report, pictures)
-    _explain_tumour(scene, logic, model, inputs, report, pictures)
-    _register_displaced_copies(scene, logic, nodes, images, masks, report, pictures)
+    with ScenePictures(scene) as pictures.views:  # closed before the scene is written: its views are not saved
+        model, outcome = _take_the_steps(scene, logic, nodes, images, masks, arguments, report, pictures, loading)
     bundle = logic.write_scene_bundle(scene, bundle_path)
     print(f"\nwrote {bundle} ({len(images)} volumes, {len(masks)} reference segmentations, the model's segmentation)"
           "; open it in 3D Slicer with File > Add Data")
@@ -166,7 +178,8 @@ def _segment_tumour(scene, logic, nodes, images, masks, arguments, report: DemoR
     with_reference = f" and the {reference_key} reference contour (green outline)" if reference_key in masks else ""
     pictures.take(step, "segmentation", f"{reference_node.GetName()} with the model's segmentation (red, filled)"
                   f"{with_reference} through the segmentation's centre; right: the model's segmentation in the 3D view",
-                  lambda path: logic.SegmentationLogic.snapshot(scene, outcome, reference_node, path, three_d=True))
+                  lambda path: logic.SegmentationLogic.snapshot(scene, outcome, reference_node, path, three_d=True,
+                                                                pictures=pictures.views))
     return model, inputs, outcome
 
 
@@ -189,10 +202,12 @@ def _explain_tumour(scene, logic, model, inputs, report: DemoReport, pictures: _
             step.add("tumour confidence", f"{table['segment_confidence'][0]['confidence']:.3f}")
         print(f"explained with {method} in {outcome.result.runtime_s:.1f} s{details}")
         names = list(outcome.result.maps)
-        shown = f"its map '{names[0]}'" + (f" (the first of {', '.join(names)})" if len(names) > 1 else "")
+        main = logic.ExplainLogic.main_map_index(outcome)
+        shown = f"its map '{names[main]}'" + (f" (of {', '.join(names)}: the modality that mattered most)"
+                                              if len(names) > 1 else "")
         pictures.take(step, f"explain-{method}", f"{method}: {shown} over {next(iter(inputs.values())).GetName()}, "
                       "with its colour legend, through the map's maximum, and the model's segmentation (red outline)",
-                      lambda path: logic.ExplainLogic.snapshot(scene, outcome, path),
+                      lambda path: logic.ExplainLogic.snapshot(scene, outcome, path, pictures=pictures.views),
                       hidden=pictures.references, outline_only=[pictures.segmentation])
 
 
@@ -230,7 +245,7 @@ def _register_displaced_copies(scene, logic, nodes, images, masks, report: DemoR
             step.add(f"{preset}: warning", warning)
         pictures.take(step, f"register-{modality}", f"{modality} displaced over CT before registration (above) and "
                       f"after {preset} (below), through the tumour, with the CT's reference contour (green outline)",
-                      lambda path: logic.RegistrationLogic.snapshot(scene, moved_node, path),
+                      lambda path: logic.RegistrationLogic.snapshot(scene, moved_node, path, pictures=pictures.views),
                       hidden=[pictures.segmentation])
         if modality in masks:  # the tumour contoured on both: what the structure-guided preset recovers
             guided = register(ct, moved, "structure-guided-rigid",
