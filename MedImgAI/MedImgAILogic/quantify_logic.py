@@ -16,7 +16,7 @@ import vtk
 from MedImgAILib.errors import InputError
 from MedImgAILib.quantify.change import feature_changes
 from MedImgAILib.quantify.feature_table import FeatureRow, write_feature_table
-from MedImgAILib.quantify.quantification import Quantification, quantify
+from MedImgAILib.quantify.quantification import Quantification, is_pet, quantify
 from MedImgAILib.runtime import CancelToken, ProgressCallback, no_progress
 from MedImgAILib.worker import WorkerProcess, submit_quantification
 from MedImgAILogic.node_geometry import describe_node
@@ -78,6 +78,8 @@ def feature_rows_from_table_node(table_node) -> list[FeatureRow]:
         segment, label, image = (table.GetValue(index, column).ToString() for column in range(3))
         for column in range(3, len(names)):
             value = table.GetValue(index, column).ToDouble()
+            if math.isnan(value) and names[column].startswith("pet_") and not is_pet(image):
+                continue  # an empty cell: PET metrics exist for PET images only
             rows.append(FeatureRow(segment, int(label), image, names[column], value))
     return rows
 

@@ -19,16 +19,17 @@ PARTIAL_VOLUME_THRESHOLD = 0.5
 
 
 def label_values(segmentation: sitk.Image) -> list[int]:
-    """The labels present (non-zero), ascending; InputError for a segmentation that is not a labelmap."""
+    """The labels present (non-zero), ascending; InputError (source "segmentation") for a segmentation that is not
+    a labelmap."""
     array = sitk.GetArrayViewFromImage(segmentation)
     if not np.issubdtype(array.dtype, np.integer):
         if not np.all(np.mod(array, 1) == 0):
-            raise InputError(None, "the segmentation holds fractional values; a labelmap (whole numbers) is needed")
+            raise InputError("segmentation", "holds fractional values; a labelmap (whole numbers) is needed")
     values = [int(v) for v in np.unique(array) if v != 0]
     if not values:
-        raise InputError(None, "the segmentation is empty (no voxel has a label)")
+        raise InputError("segmentation", "is empty (no voxel has a label)")
     if min(values) < 0:
-        raise InputError(None, f"the segmentation holds the negative label {min(values)}")
+        raise InputError("segmentation", f"holds the negative label {min(values)}")
     return values
 
 

@@ -84,7 +84,7 @@ def test_a_segmentation_on_another_grid_is_brought_onto_the_image_with_partial_v
     same = mask_on_grid(segmentation, 1, pet)
     moved = mask_on_grid(fine, 1, pet)
     assert abs(int(moved.sum()) - int(same.sum())) < 0.03 * same.sum()
-    with pytest.raises(InputError, match="the segmentation is empty"):
+    with pytest.raises(InputError, match="segmentation: is empty"):
         label_values(segmentation * 0)
 
 
