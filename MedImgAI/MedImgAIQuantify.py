@@ -71,6 +71,14 @@ class MedImgAIQuantifyWidget(TaskPanelWidget):
         for slot, volume in zip(("volume1", "volume2", "volume3"), self.logic.provenanceVolumes(node)):
             setattr(p, slot, volume)
 
+    def setInputs(self, segmentation, volumes):
+        """Choose what to measure (the Segmentation panel's "Measure" hands over its result this way)."""
+        p = self._parameterNode
+        p.segmentation = segmentation
+        for slot, volume in zip(("volume1", "volume2", "volume3"), [*volumes, None, None, None]):
+            setattr(p, slot, volume)
+        self.ui.statusLabel.text = f"Press Apply to measure {segmentation.GetName()}."
+
     def startTask(self):
         p = self._parameterNode
         self._segmentation = p.segmentation
@@ -165,8 +173,8 @@ class MedImgAIQuantifyTest(ScriptedLoadableModuleTest):
         console = MedImgAIQuantifyLogic().quantifier.quantify(slicer.mrmlScene, segmentation, nodes, "ibsi-sts")
         widget = openPanel("MedImgAIQuantify")
         parameters = widget._parameterNode
-        parameters.segmentation = segmentation
-        parameters.volume1, parameters.volume2, parameters.volume3 = nodes["CT"], nodes["PET"], nodes["MR"]
+        widget.setInputs(segmentation, [nodes["CT"], nodes["PET"], nodes["MR"]])  # as Segmentation's "Measure" does
+        self.assertEqual((parameters.volume1, parameters.volume3), (nodes["CT"], nodes["MR"]))
         before = sceneNodeIds()
         self.assertIn("Cancelled", clickApplyAndCancel(widget))
         self.assertEqual(sceneNodeIds(), before)

@@ -58,10 +58,15 @@ class MedImgAISegmentationWidget(TaskPanelWidget):
     UI_FILE = "MedImgAISegmentation.ui"
     FAILURE_MESSAGE = "Segmentation failed."
 
+    def __init__(self, parent=None):
+        TaskPanelWidget.__init__(self, parent)
+        self._measured = (None, [])  # the last result and its input volumes, for "Measure"
+
     def createLogic(self):
         return MedImgAISegmentationLogic()
 
     def setupPanel(self):
+        self.ui.measureButton.connect("clicked(bool)", self.onMeasureButton)
         self.ui.modelComboBox.addItems(self.logic.catalogIds())
         self.ui.modelComboBox.connect("currentIndexChanged(int)", self.onModelChosen)
         # currentPathChanged fires on every keystroke: act quietly then, and say what is wrong on editing finished
@@ -151,11 +156,24 @@ class MedImgAISegmentationWidget(TaskPanelWidget):
     def onTaskFinished(self, result):
         outcome = self.logic.apply(slicer.mrmlScene, result, self._reference, self._nodes)
         self._parameterNode.outputSegmentation = outcome.segmentation_node
+        self._measured = (outcome.segmentation_node, [node for node in self._nodes.values() if node is not None])
+        self.ui.measureButton.enabled = True
         registered = "".join(f" Registered {name} to the reference ({alignment.preset})."
                              for name, alignment in result.alignments.items())
         card = self.logic.modelCardPath(self._modelRun)
         link = f'<a href="{qt.QUrl.fromLocalFile(card).toString()}">model card</a>' if os.path.isfile(card) else card
         return f"Done in {result.provenance['runtime_s']:.1f} s on {result.provenance['device']}.{registered} {link}"
+
+
+    def onMeasureButton(self):
+        """Hand the last segmentation and its inputs to MedImgAI Quantify (the user presses Apply there)."""
+        segmentation, volumes = self._measured
+        if segmentation is None or segmentation.GetScene() is not slicer.mrmlScene:
+            self.ui.statusLabel.text = "Segment first: the segmentation to measure is gone."
+            self.ui.measureButton.enabled = False
+            return
+        slicer.util.selectModule("MedImgAIQuantify")
+        slicer.modules.medimgaiquantify.widgetRepresentation().self().setInputs(segmentation, volumes)
 
 
 class MedImgAISegmentationLogic(ScriptedLoadableModuleLogic):
