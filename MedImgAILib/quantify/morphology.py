@@ -127,11 +127,13 @@ def _spatial_autocorrelation(image: np.ndarray, mask: np.ndarray, spacing: np.nd
     if n < 2 or denominator == 0:
         return np.nan, np.nan
     shape = [fft.next_fast_len(2 * s - 1, real=True) for s in inside.shape]
-    offsets = np.meshgrid(*[np.minimum(np.arange(size), size - np.arange(size)) * step
-                            for size, step in zip(shape, spacing)], indexing="ij")
-    distance = np.sqrt(sum(o**2 for o in offsets))
-    distance[0, 0, 0] = np.inf
-    kernel = fft.rfftn(1.0 / distance, shape)
+    # squared distances by broadcasting (one array, not three meshgrid copies), then 1 / distance in place
+    z, y, x = [(np.minimum(np.arange(size), size - np.arange(size)) * step) ** 2 for size, step in zip(shape, spacing)]
+    weights = z[:, None, None] + y[None, :, None] + x[None, None, :]
+    np.sqrt(weights, out=weights)
+    weights[0, 0, 0] = np.inf
+    np.divide(1.0, weights, out=weights)
+    kernel = fft.rfftn(weights, shape)
 
     def convolve(array: np.ndarray) -> np.ndarray:
         return fft.irfftn(fft.rfftn(array, shape) * kernel, shape)[tuple(slice(0, s) for s in inside.shape)]
