@@ -29,6 +29,7 @@ __all__ = ["KEY_COLUMNS", "QuantifyLogic", "feature_rows_from_table_node"]
 
 KEY_COLUMNS = ("segment", "label", "image")
 SETTINGS_ATTRIBUTE = "MedImgAI.QuantificationSettings"
+EXPLANATION_ATTRIBUTE = "MedImgAI.Explanation"  # set on the map nodes ExplainLogic adds
 
 
 def _segmentation_and_names(segmentation_node):
@@ -89,16 +90,21 @@ class QuantifyLogic:
                 progress: ProgressCallback = no_progress, cancel: CancelToken | None = None) -> Quantification:
         """Measure each segment on each volume (read in world coordinates); changes nothing in the scene."""
         labelmap, names = _segmentation_and_names(segmentation_node)
-        return quantify(self._images(volume_nodes), labelmap, preset, names, progress, cancel)
+        return quantify(self._images(volume_nodes, preset), labelmap, preset, names, progress, cancel)
 
     def start(self, segmentation_node, volume_nodes: Mapping[str, object], preset: str | None = "ibsi-sts",
               worker: WorkerProcess | None = None) -> WorkerProcess:
         """compute() in a worker process, the panels' path: the nodes are read now, on the main thread."""
         labelmap, names = _segmentation_and_names(segmentation_node)
-        return submit_quantification(self._images(volume_nodes), labelmap, names, preset, worker=worker)
+        return submit_quantification(self._images(volume_nodes, preset), labelmap, names, preset, worker=worker)
 
     @staticmethod
-    def _images(volume_nodes: Mapping[str, object]) -> dict:
+    def _images(volume_nodes: Mapping[str, object], preset: str | None) -> dict:
+        for node in volume_nodes.values():
+            if preset is not None and node is not None and node.GetAttribute(EXPLANATION_ATTRIBUTE):
+                raise InputError(describe_node(node), "is an explanation map: the IBSI presets are made for CT, PET "
+                                                      "and MR intensities; measure maps without radiomics (preset "
+                                                      "None, or Radiomics unchecked in the panel)")
         images = images_from_volume_nodes(volume_nodes)
         if not images:
             raise InputError(None, "choose at least one volume to measure")

@@ -98,3 +98,13 @@ def test_two_time_points_give_a_change_table_and_the_csv_export_reads_back(a_sce
     assert _values(read_feature_table(tmp_path / "after.csv")) == _values(feature_rows_from_table_node(after))
     with pytest.raises(InputError, match="not a MedImgAI feature table"):
         logic.change(a_scene, a_scene.AddNewNodeByClass("vtkMRMLTableNode"), after)
+
+
+def test_an_explanation_map_is_measured_without_radiomics_only(a_scene, the_sample_case_nodes):
+    nodes = the_sample_case_nodes
+    saliency = nodes["PET"]
+    saliency.SetAttribute("MedImgAI.Explanation", '{"method": "gradcam"}')  # as ExplainLogic marks its maps
+    with pytest.raises(InputError, match="is an explanation map"):
+        QuantifyLogic().compute(nodes["CT reference"], {"CT gradcam": saliency}, "ibsi-sts")
+    rows = QuantifyLogic().compute(nodes["CT reference"], {"CT gradcam": saliency}, None).rows
+    assert {row.feature for row in rows} >= {"basic_mean", "basic_max"}
