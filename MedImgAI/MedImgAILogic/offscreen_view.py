@@ -59,6 +59,12 @@ class OffscreenView:
         self.displayable_managers = slicer.vtkMRMLDisplayableManagerGroup()
         self.displayable_managers.Initialize(factory_instance, self.renderer)
 
+    def show(self, view_node) -> None:
+        """Draw view_node (a slice or 3D view node) here, with Slicer's axes orientation marker."""
+        view_node.SetOrientationMarkerType(slicer.vtkMRMLAbstractViewNode.OrientationMarkerTypeAxes)
+        view_node.SetOrientationMarkerSize(slicer.vtkMRMLAbstractViewNode.OrientationMarkerSizeMedium)
+        self.displayable_managers.SetMRMLDisplayableNode(view_node)
+
     def pixels(self) -> np.ndarray:
         """Render and read the window back: rows top to bottom, uint8 RGB."""
         self.application.activate()

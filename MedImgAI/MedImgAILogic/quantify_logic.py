@@ -7,6 +7,7 @@ thread); quantify() does both. The numbers are those of ``medimgai quantify`` on
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Mapping
 
@@ -112,8 +113,6 @@ class QuantifyLogic:
 
     def apply(self, scene, result: Quantification, segmentation_node, name: str | None = None):
         """Add the table node (main thread), beside the segmentation in the subject hierarchy."""
-        import json
-
         name = name or f"{segmentation_node.GetName()} features"
         node = _table_node(scene, name, result.rows, result.units)
         node.SetAttribute(SETTINGS_ATTRIBUTE, json.dumps(result.settings, sort_keys=True))

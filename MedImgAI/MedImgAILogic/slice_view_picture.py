@@ -61,9 +61,7 @@ class OffscreenSliceView(OffscreenView):
         self.logic.SetMRMLScene(application.scene)
         self.slice_node = self.logic.AddSliceNode(name)
         self.slice_node.SetOrientation(orientation)
-        self.slice_node.SetOrientationMarkerType(slicer.vtkMRMLAbstractViewNode.OrientationMarkerTypeAxes)
-        self.slice_node.SetOrientationMarkerSize(slicer.vtkMRMLAbstractViewNode.OrientationMarkerSizeMedium)
-        self.displayable_managers.SetMRMLDisplayableNode(self.slice_node)
+        self.show(self.slice_node)
         self.composite_node = self.logic.GetSliceCompositeNode()
         # The slice image itself: what CTK's vtkLightBoxRendererManager shows in Slicer's slice widget.
         mapper = vtk.vtkImageMapper()

@@ -55,9 +55,7 @@ class OffscreenThreeDView(OffscreenView):
         self.view_node.SetAxisLabelsVisible(False)
         self.view_node.SetBackgroundColor(0.0, 0.0, 0.0)
         self.view_node.SetBackgroundColor2(0.0, 0.0, 0.0)
-        self.view_node.SetOrientationMarkerType(slicer.vtkMRMLAbstractViewNode.OrientationMarkerTypeAxes)
-        self.view_node.SetOrientationMarkerSize(slicer.vtkMRMLAbstractViewNode.OrientationMarkerSizeMedium)
-        self.displayable_managers.SetMRMLDisplayableNode(self.view_node)
+        self.show(self.view_node)
         self._added_nodes: list = []
         self._surfaces_made: list = []
 
