@@ -16,7 +16,8 @@ from MedImgAILib.cli.console_progress import ConsoleProgress
 from MedImgAILib.cli.input_arguments import thread_count
 from MedImgAILib.errors import InputError
 from MedImgAILib.runtime.cpu_threads import limit_cpu_threads
-from MedImgAILib.training.recipes import TRAIN_PATIENTS, VALIDATION_PATIENTS, VARIANTS, network_def
+from MedImgAILib.training.recipes import VARIANTS, network_def
+from MedImgAILib.training.training_stages import STAGES
 
 __all__ = ["add_parser", "run"]
 
@@ -27,6 +28,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--data", type=Path, required=True, help="the sts-multimodal folder (STS_xxx/...)")
     parser.add_argument("--output", type=Path, required=True, help="bundle folder to write")
     parser.add_argument("--work", type=Path, help="checkpoint folder (default: <output>.work)")
+    parser.add_argument("--stage", choices=sorted(STAGES), default="final",
+                        help="tuning: train on 18 development patients and choose the decision threshold on the other "
+                             "6; final: train on all 24 development patients, evaluate once on the 12 test patients")
     parser.add_argument("--iterations", type=int, help="override the recipe's iteration count")
     parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --work")
     parser.add_argument("--compare", type=Path, nargs="*", default=[],
@@ -65,7 +69,7 @@ def run(arguments: argparse.Namespace) -> int:
                                  "TCIA Soft-tissue-Sarcoma collection; see docs/README.md for the attribution.\n"})
     model = load_model_path(arguments.output)
     print(f"evaluating {model.spec.id} on the validation patients", file=sys.stderr)
-    evaluation = evaluate_model(model, arguments.data, VALIDATION_PATIENTS, progress)
+    evaluation = evaluate_model(model, arguments.data, STAGES[arguments.stage].evaluated_patients, progress)
     (arguments.output / "docs" / "validation.json").write_text(json.dumps(evaluation, indent=1) + "\n")
     comparisons = {}
     for path in arguments.compare:
@@ -84,6 +88,7 @@ def recipe_training(recipe, arguments, progress):
     from MedImgAILib.training.trainer import train
 
     work = arguments.work or arguments.output.with_name(arguments.output.name + ".work")
-    network, history = train(recipe, arguments.data, work, TRAIN_PATIENTS, VALIDATION_PATIENTS,
+    stage = STAGES[arguments.stage]
+    network, history = train(recipe, arguments.data, work, stage.train_patients, stage.watched_patients,
                              arguments.iterations, arguments.resume, progress)
     return network, history

@@ -84,7 +84,11 @@ def _validation_dice(network: torch.nn.Module, cases: Sequence[PreparedCase], re
 def train(recipe: Recipe, data_folder: Path, work_folder: Path, train_patients: Sequence[str],
           validation_patients: Sequence[str], iterations: int | None = None, resume: bool = False,
           progress: ProgressCallback = no_progress, cancel: CancelToken | None = None) -> tuple[torch.nn.Module, dict]:
-    """Train recipe's network; checkpoints go to work_folder. Returns (network, history)."""
+    """Train recipe's network; checkpoints go to work_folder. Returns (network, history).
+
+    validation_patients are only watched (Dice on the model grid every recipe.validate_every iterations, never
+    used to pick weights); pass none when the held-out patients must not be looked at before the end.
+    """
     iterations = iterations or recipe.iterations
     work_folder.mkdir(parents=True, exist_ok=True)
     spec = ModelSpec.from_metadata({"medimgai": recipe.declaration()}, recipe.model_id)
@@ -129,10 +133,11 @@ def train(recipe: Recipe, data_folder: Path, work_folder: Path, train_patients: 
                                                  f"({rate:.1f} it/s)"))
             running = []
         if done % recipe.validate_every == 0 or done == iterations:
-            scores = _validation_dice(network, validation_cases, recipe)
-            history["validation"].append([done, float(np.mean(list(scores.values()))), scores])
-            progress(Progress(done / iterations, f"iteration {done}: validation Dice on the model grid "
-                                                 f"{np.mean(list(scores.values())):.3f}"))
+            if validation_cases:
+                scores = _validation_dice(network, validation_cases, recipe)
+                history["validation"].append([done, float(np.mean(list(scores.values()))), scores])
+                progress(Progress(done / iterations, f"iteration {done}: validation Dice on the model grid "
+                                                     f"{np.mean(list(scores.values())):.3f}"))
             torch.save({"network": network.state_dict(), "optimizer": optimizer.state_dict(),
                         "scheduler": scheduler.state_dict(), "iteration": done, "history": json.dumps(history)},
                        checkpoint_path)
