@@ -9,6 +9,7 @@ import numpy as np
 __all__ = ["normalization_steps", "normalize"]
 
 _TINY = 1e-6
+_CHUNK = 1 << 20  # values per pass of the counting loops: their temporaries stay small and are reused
 
 
 def normalization_steps(normalization: Mapping[str, Any] | Sequence[Mapping[str, Any]]
@@ -23,10 +24,13 @@ def _percentiles(values: np.ndarray, percentiles: Sequence[float]) -> list[float
     if values.dtype.kind not in "ui" or values.dtype.itemsize > 2 or values.size == 0:
         return [float(v) for v in np.percentile(values, percentiles)]
     flat = values.reshape(-1)
-    low = int(flat.min())
-    counts = np.bincount(flat if low >= 0 else flat.astype(np.int32) - low)
+    low, high = int(flat.min()), int(flat.max())
+    offset = min(low, 0)  # signed images are counted from their lowest value
+    counts = np.zeros(high - offset + 1, dtype=np.int64)
+    for start in range(0, flat.size, _CHUNK):  # np.bincount would make an int64 copy of the whole array at once
+        chunk = flat[start:start + _CHUNK]
+        counts += np.bincount(chunk if offset == 0 else chunk.astype(np.int32) - offset, minlength=counts.size)
     cumulative = np.cumsum(counts)
-    offset = 0 if low >= 0 else low
 
     def order_statistic(rank: int) -> float:  # the rank-th smallest value, from 0
         return float(np.searchsorted(cumulative, rank, side="right") + offset)
@@ -39,6 +43,15 @@ def _percentiles(values: np.ndarray, percentiles: Sequence[float]) -> list[float
         a, b = order_statistic(below), order_statistic(min(below + 1, flat.size - 1))
         results.append(b - (b - a) * (1 - fraction) if fraction >= 0.5 else a + (b - a) * fraction)  # numpy's lerp
     return results
+
+
+def _standard_deviation(flat: np.ndarray, mean: float) -> float:
+    """np.std in float64, a chunk at a time (no float64 copy of the whole array)."""
+    total = 0.0
+    for start in range(0, flat.size, _CHUNK):
+        deviations = flat[start:start + _CHUNK].astype(np.float64) - mean
+        total += float(np.dot(deviations, deviations))
+    return float(np.sqrt(total / flat.size))
 
 
 def _step(values: np.ndarray, step: Mapping[str, Any], source: np.ndarray | None = None) -> np.ndarray:
@@ -63,7 +76,8 @@ def _step(values: np.ndarray, step: Mapping[str, Any], source: np.ndarray | None
         if selected.size == 0:
             values[...] = 0.0
             return values
-        mean, std = float(selected.mean(dtype=np.float64)), float(selected.std(dtype=np.float64))  # no overflow
+        mean = float(selected.mean(dtype=np.float64))  # statistics in float64: no overflow
+        std = float(selected.std(dtype=np.float64)) if nonzero else _standard_deviation(selected, mean)
         values -= mean
         values /= max(std, _TINY)
         if nonzero:

@@ -15,7 +15,8 @@ import torch
 from MedImgAILib.runtime.devices import resolve_device
 from MedImgAILib.inference.input_alignment import InputAlignment, align_inputs
 from MedImgAILib.inference.memory_estimate import MemoryEstimate, estimate_inference_memory
-from MedImgAILib.inference.model_grid import axis_order, model_grid, resample_onto, with_reversed_axes
+from MedImgAILib.inference.back_mapping import most_probable, probabilities_on, probabilities_on_region
+from MedImgAILib.inference.model_grid import AxisOrder, IndexBox, axis_order, model_grid
 from MedImgAILib.inference.model_input import ModelInput, check_inputs, prepare_model_input
 from MedImgAILib.inference.postprocessing import PostProcessing, postprocess_labels
 from MedImgAILib.inference.whole_volume import class_probabilities, run_whole_volume
@@ -27,8 +28,6 @@ from MedImgAILib.runtime import CancelToken, Progress, ProgressCallback, no_prog
 
 __all__ = ["SegmentationResult", "Segmenter", "segment"]
 
-SUMS_TO_ONE = 1e-4  # largest deviation of a voxel's class probabilities from a sum of one
-
 
 @dataclass
 class SegmentationResult:
@@ -37,24 +36,6 @@ class SegmentationResult:
     probabilities: sitk.Image | None = None  # float32 probability of "any label" (1 - background), same grid
     provenance: dict[str, Any] = field(default_factory=dict)
     alignments: dict[str, InputAlignment] = field(default_factory=dict)  # secondary inputs registered first
-
-
-def _probabilities_on(target: sitk.Image, probabilities: np.ndarray, grid: sitk.Image) -> np.ndarray:
-    """(channels, i, j, k) on the model grid -> (channels, k, j, i) on target's grid, by linear interpolation.
-    Outside the model grid (a model that ran on a region only) every voxel is background. Probabilities that sum
-    to one stay so under linear interpolation, so background is then 1 minus the labels (one resampling fewer)."""
-    ijk_grid = with_reversed_axes(grid)
-
-    def resampled(values: np.ndarray, outside: float) -> np.ndarray:
-        image = sitk.GetImageFromArray(np.ascontiguousarray(values, dtype=np.float32))  # [i, j, k] on ijk_grid
-        image.CopyInformation(ijk_grid)
-        return sitk.GetArrayFromImage(resample_onto(image, target, default=outside))
-
-    total = probabilities.sum(axis=0) if len(probabilities) > 1 else None
-    if total is not None and max(float(total.max()) - 1.0, 1.0 - float(total.min())) < SUMS_TO_ONE:
-        labels = np.stack([resampled(values, 0.0) for values in probabilities[1:]])
-        return np.concatenate([1.0 - labels.sum(axis=0, keepdims=True), labels])
-    return np.stack([resampled(values, float(channel == 0)) for channel, values in enumerate(probabilities)])
 
 
 class Segmenter:
@@ -76,13 +57,14 @@ class Segmenter:
                                          self.sw_batch_size)
 
     def _model_grid(self, images: Mapping[str, sitk.Image], transforms: Mapping[str, sitk.Transform],
-                    progress: ProgressCallback, cancel: CancelToken | None) -> tuple[sitk.Image, dict | None]:
-        """The grid the model runs on, and where its localizer (if it declares one) put it."""
+                    progress: ProgressCallback, cancel: CancelToken | None
+                    ) -> tuple[sitk.Image, AxisOrder, IndexBox | None, dict | None]:
+        """The grid the model runs on, its axis order, and the region its localizer (if any) found."""
         from MedImgAILib.inference.localizer import locate_region
 
         spec = self.model.spec
         reference = images[spec.input_names[0]]
-        region = None
+        region, where = None, None
         if spec.localizer is not None:
             if self.model.localizer is None:
                 raise InputError(self.model.source, f"{spec.id} declares a localizer, but none was loaded with it")
@@ -90,9 +72,10 @@ class Segmenter:
             located = locate_region(spec, self.model.localizer.to(self.device).eval(), images, transforms,
                                     self.device, cancel)
             region, where = located.box, located.as_dict(reference)
+        order = axis_order(reference, spec.orientation)
         grid = model_grid(reference, spec.target_spacing_mm, spec.inference.shape if spec.is_whole_volume else None,
-                          axis_order(reference, spec.orientation), region)
-        return grid, (where if region is not None else None)
+                          order, region)
+        return grid, order, region, where
 
     def __call__(self, images: Mapping[str, sitk.Image], want_probabilities: bool = False,
                  progress: ProgressCallback = no_progress, cancel: CancelToken | None = None,
@@ -116,7 +99,7 @@ class Segmenter:
         progress(Progress(0.0, "preprocessing"))
         check_inputs(spec, images)
         transforms = {name: a.result.transform for name, a in alignments.items()}
-        grid, located = self._model_grid(images, transforms, progress, cancel)
+        grid, order, region, located = self._model_grid(images, transforms, progress, cancel)
         prepared = prepare_model_input(spec, images, transforms, grid=grid, checked=True)
         estimate = self.estimate_memory(prepared)
         progress(Progress(0.04, f"running on {self.device} (estimated memory {estimate})"))
@@ -137,11 +120,11 @@ class Segmenter:
             probabilities = class_probabilities(logits, output)[0].numpy()
         progress(Progress(0.9, "postprocessing"))
         target = output_grid if output_grid is not None else prepared.reference
-        on_reference = _probabilities_on(target, probabilities, prepared.grid)
-        winners = np.argmax(on_reference, axis=0)
-        values = np.array([0] + [label.value for label in spec.labels])
-        dtype = np.uint8 if values.max() < 256 else np.uint16
-        labels = values[winners].astype(dtype)
+        if spec.is_whole_volume and output_grid is None:  # the grid is a box of the reference's voxels, exactly
+            on_reference = probabilities_on_region(probabilities, order, region or IndexBox.whole(target), target)
+        else:
+            on_reference = probabilities_on(target, probabilities, prepared.grid)
+        labels = most_probable(on_reference, [label.value for label in spec.labels])
         voxel_ml = float(np.prod(target.GetSpacing())) / 1000.0
         labels = postprocess_labels(labels, voxel_ml, self.postprocessing)
         labelmap = sitk.GetImageFromArray(labels)
