@@ -19,10 +19,11 @@ For each image (default: the T1-weighted images of ../shared/data/ms-longitudina
 reference: the Dice of MedImgAI's labelmap against it, voxel by voxel on the image's own grid (both are written on
 it), the volumes, and the box each side's localizer found. Timing: one untimed warm-up per image on both sides,
 then --repeats rounds alternating MedImgAI and deepbet on every image, so both see the same machine state, each
-run starting after --pause seconds of quiet (the other process's torch threads spin on for a moment after a run,
-and would slow whichever side comes next); a time runs from the file path to the mask in memory (NIfTI reading
-included, writing not, models already loaded), measured inside each interpreter. Then each command line is timed end to end in a new process (imports, model
-loading, reading, writing; deepbet-cli also writes the skull-stripped image, which it cannot be told not to):
+run starting after --pause seconds of quiet, so that neither overlaps the end of the other's (the two processes
+share the machine's cores); a time runs from the file path to the mask in memory (NIfTI reading included, writing
+not, models already loaded), measured inside each interpreter. Then each command line is timed end to end in a new
+process (imports, model loading, reading, writing; deepbet-cli also writes the skull-stripped image, which it
+cannot be told not to):
 `medimgai segment --model brain-extraction-deepbet` and `deepbet-cli --no_gpu`, --cli-repeats times each.
 """
 
