@@ -7,8 +7,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import shutil
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 from range_http_server import serve_folder
@@ -151,3 +155,16 @@ def test_the_wheel_comes_from_a_package_page_on_a_loopback_server_too(tmp_path, 
                                      find_links=f"{base_url}/index.html")
     assert ("/deepbet-1.0.2-py3-none-any.whl", None) in requests
     assert (folder / "data" / "models" / "model.pt").is_file()
+
+
+def test_medimgai_models_downloads_a_packaged_model_from_a_local_source_and_lists_it(tmp_path, the_deepbet_wheels):
+    medimgai = Path(sys.executable).with_name("medimgai")
+    environment = {**os.environ, "MEDIMGAI_CACHE": str(tmp_path / "cache")}
+    listed = subprocess.run([str(medimgai), "models"], capture_output=True, text=True, env=environment, timeout=120)
+    assert listed.returncode == 0 and "downloadable (pip: deepbet==1.0.2)" in listed.stdout
+    fetched = subprocess.run([str(medimgai), "models", "--download", DEEPBET_ID, "--find-links",
+                              str(the_deepbet_wheels)], capture_output=True, text=True, env=environment, timeout=300)
+    assert fetched.returncode == 0, fetched.stderr
+    assert f"{DEEPBET_ID} 1.0.2 ready in {tmp_path / 'cache' / 'brain-extraction-deepbet-1.0.2'}" in fetched.stdout
+    listed = subprocess.run([str(medimgai), "models"], capture_output=True, text=True, env=environment, timeout=120)
+    assert f"cached in {tmp_path / 'cache'}" in listed.stdout
