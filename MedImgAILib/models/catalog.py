@@ -1,4 +1,11 @@
-"""The model catalog: bundled models and downloadable ones (URL, version, SHA-256), validated by its schema."""
+"""The model catalog, validated by its schema. Three kinds of source:
+
+- bundled: a bundle folder shipped in Resources/Models;
+- url: a zipped bundle downloaded from an address (size and SHA-256 verified);
+- python_package: a model published only inside a Python package (e.g. deepbet). pip downloads the wheel by
+  name and version; the wheel and each named member file are verified by SHA-256 and only those members are
+  unpacked, beside MedImgAI's own declaration and card for the model (shipped in Resources, ``declaration``).
+"""
 
 from __future__ import annotations
 
@@ -12,8 +19,32 @@ import jsonschema
 
 from MedImgAILib.errors import InputError
 
-__all__ = ["CatalogEntry", "cached_model_folder", "default_cache_folder", "load_catalog", "model_folder",
-           "resources_folder"]
+__all__ = ["CatalogEntry", "PackageMember", "PythonPackageSource", "cached_model_folder", "declaration_folder",
+           "default_cache_folder", "load_catalog", "model_folder", "resources_folder"]
+
+
+@dataclass(frozen=True)
+class PackageMember:
+    path: str  # inside the wheel, '/'-separated
+    sha256: str
+
+
+@dataclass(frozen=True)
+class PythonPackageSource:
+    name: str
+    version: str
+    wheel_sha256: str
+    members: tuple[PackageMember, ...]
+    size_bytes: int | None = None
+
+    @property
+    def requirement(self) -> str:
+        return f"{self.name}=={self.version}"
+
+    @classmethod
+    def from_item(cls, item: dict) -> "PythonPackageSource":
+        return cls(item["name"], item["version"], item["wheel_sha256"],
+                   tuple(PackageMember(m["path"], m["sha256"]) for m in item["members"]), item.get("size_bytes"))
 
 
 @dataclass(frozen=True)
@@ -28,10 +59,16 @@ class CatalogEntry:
     url: str | None = None
     sha256: str | None = None
     size_bytes: int | None = None
+    declaration: str | None = None  # Resources-relative folder with MedImgAI's declaration of a packaged model
+    python_package: PythonPackageSource | None = None
 
     @property
     def is_bundled(self) -> bool:
         return self.bundled is not None
+
+    @property
+    def download_bytes(self) -> int | None:
+        return self.python_package.size_bytes if self.python_package is not None else self.size_bytes
 
 
 def resources_folder() -> Path:
@@ -50,6 +87,11 @@ def default_cache_folder() -> Path:
 def cached_model_folder(entry: CatalogEntry, cache: Path | None = None) -> Path:
     """Where a downloadable model is unpacked (it may not be there yet)."""
     return Path(cache or default_cache_folder()) / f"{entry.id}-{entry.version}"
+
+
+def declaration_folder(entry: CatalogEntry) -> Path | None:
+    """MedImgAI's own declaration and card of a model whose files come from elsewhere (None for others)."""
+    return resources_folder() / entry.declaration if entry.declaration else None
 
 
 def model_folder(entry: CatalogEntry, cache: Path | None = None) -> Path:
@@ -74,5 +116,7 @@ def load_catalog(path: str | os.PathLike | None = None) -> dict[str, CatalogEntr
     for item in document["models"]:
         if item["id"] in entries:
             raise InputError(source, f"model id {item['id']!r} appears twice")
-        entries[item["id"]] = CatalogEntry(**{**item, "inputs": tuple(item["inputs"]), "labels": tuple(item["labels"])})
+        package = PythonPackageSource.from_item(item["python_package"]) if "python_package" in item else None
+        entries[item["id"]] = CatalogEntry(**{**item, "inputs": tuple(item["inputs"]), "labels": tuple(item["labels"]),
+                                              "python_package": package})
     return entries

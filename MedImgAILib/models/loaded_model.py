@@ -18,3 +18,5 @@ class LoadedModel:
     source: str  # folder or file it was loaded from
     weights_sha256: str
     format: str  # "monai-bundle", "torchscript" or "state-dict"
+    localizer: torch.nn.Module | None = None  # the first stage of a model that declares a localizer
+    localizer_sha256: str = ""

@@ -4,9 +4,10 @@ Panels need a model's input names on every model change and keystroke; ``load_mo
 read and verify the weights, and possibly download. This module never does any of that and never imports torch:
 it reads the bundle's configs/metadata.json, the .json description, or the ``metadata.json`` stored inside a
 TorchScript zip (``<archive>/extra/metadata.json``). Results are cached per metadata file and re-read when the
-file's inode, mtime or size change. A catalog model that still needs downloading raises
-``ModelNotDownloadedError``, which carries its catalog entry (whose ``inputs`` list still names the inputs);
-``model_input_names`` falls back to that list.
+file's inode, mtime or size change. A catalog model whose files come from a Python package has its declaration
+shipped with MedImgAI, so it is read before any download. Any other catalog model that still needs downloading
+raises ``ModelNotDownloadedError``, which carries its catalog entry (whose ``inputs`` list still names the
+inputs); ``model_input_names`` falls back to that list.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from MedImgAILib.errors import InputError
-from MedImgAILib.models.catalog import CatalogEntry, load_catalog, model_folder
+from MedImgAILib.models.catalog import CatalogEntry, declaration_folder, load_catalog, model_folder
 from MedImgAILib.models.model_spec import ModelSpec
 
 __all__ = ["ModelNotDownloadedError", "model_input_names", "read_declaration"]
@@ -97,8 +98,12 @@ def _bundle_spec(metadata_path: Path) -> ModelSpec:
 
 def _description_spec(path: Path) -> ModelSpec:
     description = _read_json_file(path)
-    if not isinstance(description, dict) or "network_def" not in description or "weights" not in description:
-        raise InputError(path, "a model description needs 'network_def', 'weights' and 'medimgai'")
+    declares_file = isinstance(description, dict) and isinstance(description.get("medimgai"), dict) and \
+        "network" in description["medimgai"]
+    if not declares_file and (not isinstance(description, dict) or "network_def" not in description
+                              or "weights" not in description):
+        raise InputError(path, "a model description needs 'medimgai' and either 'network_def' and 'weights' or "
+                               "a declared network file (medimgai.network)")
     return ModelSpec.from_metadata(description, str(path))
 
 
@@ -119,7 +124,9 @@ def _torchscript_spec(path: Path) -> ModelSpec:
     except (OSError, NotImplementedError, RuntimeError) as error:
         raise InputError(path, f"is not a TorchScript model ({type(error).__name__}: {error})") from None
     if not text.strip():
-        raise InputError(path, "TorchScript model carries no metadata.json declaring its inputs and labels")
+        raise InputError(path, "TorchScript model carries no metadata.json declaring its inputs and labels; "
+                               "declare it in a .json file beside it (a description with medimgai.network, see "
+                               "the README's 'Bring your own model')")
     return _spec(_json(text, path, "embedded metadata.json "), path, "embedded metadata.json")
 
 
@@ -163,6 +170,9 @@ def read_declaration(model: str | os.PathLike, catalog_path: str | os.PathLike |
     folder = model_folder(entry, None if cache is None else Path(cache))
     if (folder / "configs" / "metadata.json").is_file():
         return _path_declaration(folder)
+    shipped = declaration_folder(entry)
+    if shipped is not None and (shipped / "configs" / "metadata.json").is_file():
+        return _path_declaration(shipped)
     if entry.is_bundled:
         raise InputError(folder, f"the bundled model {entry.id} is missing from this installation")
     raise ModelNotDownloadedError(entry, folder)

@@ -5,13 +5,20 @@
 - Model description file (.json): {"network_def": ..., "medimgai": ..., "version": ..., "weights": "model.pt"},
   the weights path relative to the file and inside its folder.
 - TorchScript file (.ts): the metadata travels inside the archive as extra file ``metadata.json``.
+- A model made elsewhere (e.g. a third party's TorchScript): a bundle folder or a .json description whose
+  ``medimgai`` declaration names the network file(s) beside it (``network``, and ``localizer.network``), each
+  with its SHA-256; neither ``network_def`` nor ``inference.json`` is needed.
 
 Configs are checked against an allow-list before anything is instantiated; weights load with
-``weights_only=True`` and are verified against the declared SHA-256.
+``weights_only=True`` and are verified against the declared SHA-256; declared TorchScript files are read once,
+verified against their SHA-256 and loaded from those same bytes (nothing on disk can change in between), onto the
+CPU, as every TorchScript model is (TorchScript runs no Python of the file's author).
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 from pathlib import Path
@@ -23,7 +30,7 @@ from MedImgAILib.errors import InputError
 from MedImgAILib.models.checksums import sha256_of_file
 from MedImgAILib.models.config_safety import check_config_is_safe
 from MedImgAILib.models.loaded_model import LoadedModel
-from MedImgAILib.models.model_spec import ModelSpec
+from MedImgAILib.models.model_spec import ModelSpec, NetworkFile
 from MedImgAILib.models.safe_weights import load_state_dict_file
 
 __all__ = ["load_model_path", "network_from_config"]
@@ -103,6 +110,8 @@ def _with_weights(network: torch.nn.Module, state: dict, source: Path) -> torch.
 def _load_bundle(folder: Path, trust: bool) -> LoadedModel:
     metadata = _read_json(folder / "configs" / "metadata.json")
     spec = ModelSpec.from_metadata(metadata, str(folder))
+    if spec.network is not None:
+        return _load_declared_files(folder, spec, folder / "configs" / "metadata.json", str(folder))
     inference = _read_json(folder / "configs" / "inference.json")
     if "network_def" not in inference:
         raise InputError(folder / "configs" / "inference.json", "has no network_def")
@@ -113,17 +122,54 @@ def _load_bundle(folder: Path, trust: bool) -> LoadedModel:
     return LoadedModel(spec, _with_weights(network, state, weights), str(folder), digest, "monai-bundle")
 
 
-def _inside(folder: Path, relative: str, source: Path) -> Path:
+def _inside(folder: Path, relative: str, source: Path, what: str = "weights path") -> Path:
     candidate = (folder / relative).resolve()
     if os.path.isabs(relative) or folder.resolve() not in candidate.parents:
-        raise InputError(source, f"weights path {relative!r} points outside the model's folder")
+        raise InputError(source, f"{what} {relative!r} points outside the model's folder")
     return candidate
+
+
+def _torchscript_bytes(data: bytes, source: Path) -> torch.nn.Module:
+    try:
+        return torch.jit.load(io.BytesIO(data), map_location="cpu").eval()
+    except Exception as error:
+        raise InputError(source, f"is not a TorchScript model ({type(error).__name__})") from None
+
+
+def load_declared_torchscript(folder: Path, declared: NetworkFile, declaration: Path) -> tuple[torch.nn.Module, str]:
+    """The TorchScript file a declaration names (inside folder), verified against its SHA-256 before loading."""
+    path = _inside(folder, declared.file, declaration, "network file")
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(path, f"not found: {declaration.name} declares its network in this file") from None
+    except OSError as error:
+        raise InputError(path, f"cannot be read ({error.strerror or error})") from None
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != declared.sha256:
+        raise InputError(path, f"checksum mismatch: SHA-256 is {digest}, the model declares {declared.sha256}")
+    return _torchscript_bytes(data, path), digest
+
+
+def _load_declared_files(folder: Path, spec: ModelSpec, declaration: Path, source: str) -> LoadedModel:
+    network, digest = load_declared_torchscript(folder, spec.network, declaration)
+    localizer, localizer_digest = None, ""
+    if spec.localizer is not None:
+        localizer, localizer_digest = load_declared_torchscript(folder, spec.localizer.network, declaration)
+    if not spec.is_whole_volume:  # a whole-volume pass is too slow to try here: its output is checked when it runs
+        _check_torchscript_fits(network, spec, folder / spec.network.file)
+    return LoadedModel(spec, network, source, digest, "torchscript", localizer, localizer_digest)
 
 
 def _load_description(path: Path, trust: bool) -> LoadedModel:
     description = _read_json(path)
+    if isinstance(description, dict) and isinstance(description.get("medimgai"), dict) and \
+            "network" in description["medimgai"]:
+        spec = ModelSpec.from_metadata(description, str(path))
+        return _load_declared_files(path.parent, spec, path, str(path))
     if not isinstance(description, dict) or "network_def" not in description or "weights" not in description:
-        raise InputError(path, "a model description needs 'network_def', 'weights' and 'medimgai'")
+        raise InputError(path, "a model description needs 'medimgai' and either 'network_def' and 'weights' or "
+                               "a declared network file (medimgai.network)")
     spec = ModelSpec.from_metadata(description, str(path))
     _check_channels_fit(description["network_def"], spec, str(path))
     network = network_from_config(description["network_def"], str(path), trust)
@@ -139,15 +185,21 @@ def _load_torchscript(path: Path) -> LoadedModel:
     except Exception as error:
         raise InputError(path, f"is not a TorchScript model ({type(error).__name__})") from None
     if not extra["metadata.json"]:
-        raise InputError(path, "TorchScript model carries no metadata.json declaring its inputs and labels")
+        raise InputError(path, "TorchScript model carries no metadata.json declaring its inputs and labels; "
+                               "declare it in a .json file beside it (a description with medimgai.network, see "
+                               "the README's 'Bring your own model')")
     try:
         metadata = json.loads(extra["metadata.json"])
     except json.JSONDecodeError as error:
         raise InputError(path, f"embedded metadata.json is not valid JSON ({error})") from None
     spec = ModelSpec.from_metadata(metadata, str(path))
-    _check_torchscript_fits(network.eval(), spec, path)
+    if not spec.is_whole_volume:
+        _check_torchscript_fits(network.eval(), spec, path)
+    localizer, localizer_digest = None, ""
+    if spec.localizer is not None:  # its file lies beside the model file
+        localizer, localizer_digest = load_declared_torchscript(path.parent, spec.localizer.network, path)
     digest = sha256_of_file(path)
-    return LoadedModel(spec, network, str(path), digest, "torchscript")
+    return LoadedModel(spec, network.eval(), str(path), digest, "torchscript", localizer, localizer_digest)
 
 
 def load_model_path(path: str | os.PathLike, trust: bool = False) -> LoadedModel:

@@ -1,4 +1,5 @@
-"""From what the user typed (a catalog id or a path) to a loaded model, downloading verified archives if needed."""
+"""From what the user typed (a catalog id or a path) to a loaded model, downloading verified archives (or a
+verified package wheel, see package_download) if needed."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from MedImgAILib.models.catalog import CatalogEntry, cached_model_folder, load_c
 from MedImgAILib.models.download import download_file
 from MedImgAILib.models.loaded_model import LoadedModel
 from MedImgAILib.models.model_loader import load_model_path
+from MedImgAILib.models.package_download import fetch_package_model
 from MedImgAILib.models.safe_archive import extract_zip_safely
 from MedImgAILib.runtime import CancelToken, ProgressCallback, no_progress
 
@@ -17,8 +19,11 @@ __all__ = ["ensure_model_folder", "load_model"]
 
 
 def ensure_model_folder(entry: CatalogEntry, cache: Path | None = None, progress: ProgressCallback = no_progress,
-                        cancel: CancelToken | None = None) -> Path:
-    """The folder of a catalog model: bundled, already cached, or downloaded and unpacked now."""
+                        cancel: CancelToken | None = None, find_links: str | os.PathLike | None = None) -> Path:
+    """The folder of a catalog model: bundled, already cached, or downloaded and unpacked now.
+
+    find_links: for a model inside a Python package, a local package source (folder or loopback address) that
+    pip uses instead of its configured index."""
     if entry.is_bundled:
         folder = resources_folder() / entry.bundled
         if not folder.is_dir():
@@ -27,6 +32,8 @@ def ensure_model_folder(entry: CatalogEntry, cache: Path | None = None, progress
     folder = cached_model_folder(entry, cache)
     if (folder / "configs" / "metadata.json").is_file():
         return folder
+    if entry.python_package is not None:
+        return fetch_package_model(entry, folder, find_links, progress, cancel)
     archive = download_file(entry, folder.with_name(folder.name + ".zip"), progress, cancel)
     try:
         return extract_zip_safely(archive, folder)
@@ -36,7 +43,7 @@ def ensure_model_folder(entry: CatalogEntry, cache: Path | None = None, progress
 
 def load_model(model: str | os.PathLike, trust: bool = False, catalog_path: str | None = None,
                cache: Path | None = None, progress: ProgressCallback = no_progress,
-               cancel: CancelToken | None = None) -> LoadedModel:
+               cancel: CancelToken | None = None, find_links: str | os.PathLike | None = None) -> LoadedModel:
     """model: a catalog id (e.g. 'sts-gtv-ct-pet-mr') or the path of a bundle folder / model file."""
     path = Path(model)
     if path.exists():
@@ -45,4 +52,4 @@ def load_model(model: str | os.PathLike, trust: bool = False, catalog_path: str 
     entry = catalog.get(str(model))
     if entry is None:
         raise InputError(str(model), f"is neither a model file or folder nor a catalog id ({', '.join(sorted(catalog))})")
-    return load_model_path(ensure_model_folder(entry, cache, progress, cancel), trust)
+    return load_model_path(ensure_model_folder(entry, cache, progress, cancel, find_links), trust)

@@ -1,7 +1,12 @@
 """What a model declares: its inputs and their normalisation, grid, patch size, labels, license.
 
 Read from the ``medimgai`` section of a MONAI bundle's configs/metadata.json (validated against
-model_metadata.schema.json), so the engine never guesses how to prepare inputs or name outputs.
+model_metadata.schema.json), so the engine never guesses how to prepare inputs or name outputs. A model made
+elsewhere is declared the same way: ``network`` names its TorchScript file beside the declaration (with its
+SHA-256), ``inference`` says whether it runs in sliding windows at a spacing or once on the whole volume resized
+to a fixed shape, ``orientation`` the axis order its arrays follow, ``normalize_on`` whether intensities are
+normalised on each image or on the array the network sees, and ``localizer`` a first network whose foreground
+box is the region the model runs in.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import jsonschema
 
 from MedImgAILib.errors import InputError
 
-__all__ = ["CodedConcept", "InputSpec", "LabelSpec", "ModelSpec"]
+__all__ = ["CodedConcept", "InferenceSpec", "InputSpec", "LabelSpec", "LocalizerSpec", "ModelSpec", "NetworkFile"]
 
 
 @dataclass(frozen=True)
@@ -29,7 +34,41 @@ class CodedConcept:
 class InputSpec:
     name: str  # what the user maps an image to, e.g. "CT"
     modality: str  # DICOM modality: CT, PT, MR
-    normalization: Mapping[str, Any]
+    normalization: Mapping[str, Any] | tuple[Mapping[str, Any], ...]  # one step, or steps applied in order
+
+
+@dataclass(frozen=True)
+class NetworkFile:
+    """A network stored in its own file beside the declaration (e.g. a third party's TorchScript)."""
+
+    file: str  # relative to the model's folder, never outside it
+    sha256: str  # verified before the file is opened
+    format: str = "torchscript"
+    output: str = "logits"  # "logits" (softmax applied) or "probabilities" (used as they are)
+
+    @classmethod
+    def from_section(cls, section: Mapping[str, Any]) -> "NetworkFile":
+        return cls(section["file"], section["sha256"], section["format"], section.get("output", "logits"))
+
+
+@dataclass(frozen=True)
+class InferenceSpec:
+    mode: str = "sliding_window"  # or "whole_volume": one pass over the region resized to `shape`
+    shape: tuple[int, int, int] | None = None  # whole_volume: the array shape the network takes
+    interpolation: str = "linear"  # how images are resampled onto the model grid ("linear" or "nearest")
+
+
+@dataclass(frozen=True)
+class LocalizerSpec:
+    """A first, coarse network on the whole image; the box around its foreground is where the model runs."""
+
+    network: NetworkFile
+    shape: tuple[int, int, int]  # the whole image is resized to this shape for the localizer
+    interpolation: str = "linear"
+    threshold: float = 0.5  # a voxel is foreground when 1 - P(background) exceeds this
+    margin: float = 0.0  # added on each side, as a fraction of the box's size along that axis
+    minimum_plane_fraction: float = 0.0  # a plane of the box counts when more of it than this is foreground
+    keep_largest_component: bool = True
 
 
 @dataclass(frozen=True)
@@ -58,6 +97,16 @@ class ModelSpec:
     description: str = ""
     postprocessing: Mapping[str, Any] = field(default_factory=dict)  # the model's recommended clean-up
     extra: Mapping[str, Any] = field(default_factory=dict)
+    network: NetworkFile | None = None  # None: the network is described by a config (network_def) or embedded
+    orientation: str | None = None  # "RAS"/"LPS": axis order of the model's arrays; None: the reference's axes
+    inference: InferenceSpec = InferenceSpec()
+    normalize_on: str = "input"  # "input": each image on its grid; "model_input": the array the network sees
+    localizer: LocalizerSpec | None = None
+    citation: str | None = None
+
+    @property
+    def is_whole_volume(self) -> bool:
+        return self.inference.mode == "whole_volume"
 
     @property
     def input_names(self) -> tuple[str, ...]:
@@ -83,7 +132,8 @@ class ModelSpec:
             )
             for label in section["labels"]
         )
-        inputs = tuple(InputSpec(i["name"], i["modality"], i["normalization"]) for i in section["inputs"])
+        inputs = tuple(InputSpec(i["name"], i["modality"], tuple(i["normalization"]) if isinstance(
+            i["normalization"], list) else i["normalization"]) for i in section["inputs"])
         if len({i.name for i in inputs}) != len(inputs) or len({l.value for l in labels}) != len(labels):
             raise InputError(source, "input names and label values must be unique")
         return cls(
@@ -100,4 +150,29 @@ class ModelSpec:
             weights_sha256=section.get("weights_sha256"),
             description=str(metadata.get("description", "")),
             postprocessing=dict(section.get("postprocessing", {})),
+            network=NetworkFile.from_section(section["network"]) if "network" in section else None,
+            orientation=section.get("orientation"),
+            inference=_inference(section.get("inference", {})),
+            normalize_on=section.get("normalize_on", "input"),
+            localizer=_localizer(section["localizer"]) if "localizer" in section else None,
+            citation=section.get("citation"),
         )
+
+
+def _inference(section: Mapping[str, Any]) -> InferenceSpec:
+    return InferenceSpec(section.get("mode", "sliding_window"),
+                         tuple(section["shape"]) if "shape" in section else None,
+                         section.get("interpolation", "linear"))
+
+
+def _localizer(section: Mapping[str, Any]) -> LocalizerSpec:
+    defaults = LocalizerSpec(NetworkFile("", ""), (1, 1, 1))
+    return LocalizerSpec(
+        network=NetworkFile.from_section(section["network"]),
+        shape=tuple(section["shape"]),
+        interpolation=section.get("interpolation", defaults.interpolation),
+        threshold=float(section.get("threshold", defaults.threshold)),
+        margin=float(section.get("margin", defaults.margin)),
+        minimum_plane_fraction=float(section.get("minimum_plane_fraction", defaults.minimum_plane_fraction)),
+        keep_largest_component=bool(section.get("keep_largest_component", defaults.keep_largest_component)),
+    )

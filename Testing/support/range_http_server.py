@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import mimetypes
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -31,6 +32,7 @@ def _handler(folder: Path, requests: list):
             else:
                 self.send_response(200)
             self.send_header("Content-Length", str(len(data) - start))
+            self.send_header("Content-Type", mimetypes.guess_type(path.name)[0] or "application/octet-stream")
             self.end_headers()
             self.wfile.write(data[start:])
 

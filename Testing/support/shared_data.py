@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["SHARED_DATA", "shared_path"]
+__all__ = ["SHARED_DATA", "SHARED_MODELS", "shared_model_path", "shared_path"]
 
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 
@@ -14,4 +14,15 @@ def shared_path(*parts: str) -> Path:
     path = SHARED_DATA.joinpath(*parts)
     if not path.exists():
         pytest.skip(f"shared data not available: {path}")
+    return path
+
+
+SHARED_MODELS = SHARED_DATA.parent / "models"
+
+
+def shared_model_path(*parts: str) -> Path:
+    """A path under ../shared/models; the test is skipped, with the reason, if it is missing."""
+    path = SHARED_MODELS.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared models not available: {path}")
     return path

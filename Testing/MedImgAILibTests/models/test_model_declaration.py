@@ -205,7 +205,7 @@ def a_file_of_unknown_format(tmp_path):
     (a_bundle_with_invalid_json, "is not valid JSON"),
     (a_bundle_with_an_invalid_declaration, "invalid model declaration at inputs/1/modality"),
     (a_description_with_invalid_json, "is not valid JSON"),
-    (a_description_without_a_network, "needs 'network_def', 'weights' and 'medimgai'"),
+    (a_description_without_a_network, "needs 'medimgai' and either 'network_def' and 'weights' or a declared"),
     (a_folder_that_is_not_a_bundle, "is a folder but not a MONAI bundle"),
     (a_file_of_unknown_format, "unknown model format"),
 ])
