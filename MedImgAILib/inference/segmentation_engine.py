@@ -18,6 +18,7 @@ from MedImgAILib.inference.memory_estimate import MemoryEstimate, estimate_infer
 from MedImgAILib.inference.model_grid import resample_onto
 from MedImgAILib.inference.model_input import ModelInput, check_inputs, prepare_model_input
 from MedImgAILib.inference.postprocessing import PostProcessing, postprocess_labels
+from MedImgAILib.inference.region_of_interest import RegionOfInterest
 from MedImgAILib.inference.sliding_window import run_sliding_window
 from MedImgAILib.errors import InputError
 from MedImgAILib.models.loaded_model import LoadedModel
@@ -68,14 +69,19 @@ class Segmenter:
 
     def __call__(self, images: Mapping[str, sitk.Image], want_probabilities: bool = False,
                  progress: ProgressCallback = no_progress, cancel: CancelToken | None = None,
-                 output_grid: sitk.Image | None = None, align: Sequence[str] = ()) -> SegmentationResult:
+                 output_grid: sitk.Image | None = None, align: Sequence[str] = (),
+                 roi: RegionOfInterest | None = None) -> SegmentationResult:
         """Segment images ({input name: image}); results lie on the first input's grid, or on output_grid.
 
         align names secondary inputs to register rigidly to the reference input first (not co-registered).
+        roi: the model sees only the images cut to this box; outside it the results are background.
         """
         started = time.perf_counter()
         spec = self.model.spec
         reference = images.get(spec.input_names[0])  # a missing one is reported by check_inputs below
+        if roi is not None:
+            output_grid = output_grid if output_grid is not None else reference
+            images = {name: roi.crop(image, name) for name, image in images.items()}
         if output_grid is not None and reference is not None and \
                 overlap_fraction(output_grid, reference, sitk.Transform()) == 0:
             raise InputError("output grid", f"does not overlap the first input ({spec.input_names[0]}) in physical "
@@ -99,6 +105,10 @@ class Segmenter:
         probabilities = torch.softmax(logits[0].float(), dim=0).numpy()
         target = output_grid if output_grid is not None else prepared.reference
         on_reference = _probabilities_on(target, probabilities, prepared.grid)
+        if roi is not None:  # outside the region the model saw: background, with certainty
+            seen = _probabilities_on(target, np.ones_like(probabilities[:1]), prepared.grid)[0] > 0.5
+            on_reference[0][~seen] = 1.0
+            on_reference[1:, ~seen] = 0.0
         winners = np.argmax(on_reference, axis=0)
         values = np.array([0] + [label.value for label in spec.labels])
         dtype = np.uint8 if values.max() < 256 else np.uint16
@@ -124,6 +134,8 @@ class Segmenter:
             "inputs": list(spec.input_names),
             "host": platform.node(),
         }
+        if roi is not None:
+            provenance["roi"] = roi.as_dict()
         if alignments:
             provenance["aligned_inputs"] = {name: {"preset": a.preset, **a.result.report.as_dict()}
                                             for name, a in alignments.items()}
