@@ -52,3 +52,26 @@ def test_segmenting_inside_a_box_around_the_tumour_keeps_its_labels_and_the_full
     far_from_box[start[2]: start[2] + kept.GetSize()[2], start[1]: start[1] + kept.GetSize()[1],
                  start[0]: start[0] + kept.GetSize()[0]] = False
     assert not predicted[far_from_box].any()  # background outside the box
+
+
+def test_the_command_line_takes_a_box_or_a_labelmap_as_region_and_refuses_a_bad_one(tmp_path, an_sts_nifti_case):
+    import subprocess
+    import sys
+
+    case = an_sts_nifti_case
+    inputs = ["--input", f"CT={case / 'CT_image.nii.gz'}", "--input", f"PET={case / 'PET_image.nii.gz'}",
+              "--input", f"MR={case / 'MR_T1_image.nii.gz'}"]
+    command = [sys.executable, "-c", "import sys; from MedImgAILib.cli.main import main; sys.exit(main())",
+               "segment", "--model", "sts-gtv-ct-pet-mr", *inputs]
+    mask = sitk.ReadImage(str(case / "CT_mask.nii.gz"))
+    box = RegionOfInterest.from_labelmap(mask)
+    text = ",".join(f"{v:.3f}" for v in (*box.lower_lps, *box.upper_lps))
+    for roi, name in ((str(case / "CT_mask.nii.gz"), "by-mask"), (text, "by-box")):
+        result = subprocess.run([*command, "--output", str(tmp_path / f"{name}.nii.gz"), "--roi", roi,
+                                 "--roi-margin", "20"], capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, result.stderr
+    by_mask, by_box = (sitk.GetArrayFromImage(sitk.ReadImage(str(tmp_path / f"{n}.nii.gz"))) for n in ("by-mask", "by-box"))
+    assert dice(by_mask > 0, by_box > 0) > 0.99 and (by_mask > 0).sum() > 1000
+    bad = subprocess.run([*command, "--output", str(tmp_path / "bad.nii.gz"), "--roi", "1,2,3"], capture_output=True,
+                         text=True, timeout=600)
+    assert bad.returncode == 1 and "1,2,3: '1,2,3' is not a box" in bad.stderr and "Traceback" not in bad.stderr
