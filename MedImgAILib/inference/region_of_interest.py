@@ -66,6 +66,11 @@ class RegionOfInterest:
             raise InputError(name, "does not overlap the region of interest")
         return sitk.RegionOfInterest(image, [int(v) for v in last - first + 1], [int(v) for v in first])
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "RegionOfInterest":
+        """The inverse of as_dict() (the worker's job file, a provenance record)."""
+        return cls(tuple(data["lower_lps_mm"]), tuple(data["upper_lps_mm"]), data["margin_mm"])
+
     def as_dict(self) -> dict:
         return {"lower_lps_mm": list(self.lower_lps), "upper_lps_mm": list(self.upper_lps),
                 "margin_mm": self.margin_mm}
