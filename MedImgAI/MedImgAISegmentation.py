@@ -17,7 +17,7 @@ from slicer.ScriptedLoadableModule import (
 )
 
 from MedImgAIWidgets import DATA_CITATION, TaskPanelWidget, lazyLogic
-from slicer import vtkMRMLScalarVolumeNode, vtkMRMLSegmentationNode
+from slicer import vtkMRMLMarkupsROINode, vtkMRMLScalarVolumeNode, vtkMRMLSegmentationNode
 
 
 
@@ -52,6 +52,8 @@ class MedImgAISegmentationParameterNode:
     device: Annotated[str, Choice(["auto", "cpu", "cuda", "mps"])] = "auto"
     probabilities: bool = False
     outputSegmentation: vtkMRMLSegmentationNode
+    roi: vtkMRMLMarkupsROINode  # optional: the model runs only inside this box
+    roiMarginMm: float = 10.0
 
 
 class MedImgAISegmentationWidget(TaskPanelWidget):
@@ -138,7 +140,8 @@ class MedImgAISegmentationWidget(TaskPanelWidget):
         align = names[1:] if parameters.registerInputs else self._offerRegistration(model, names)
         worker = self.logic.segmentation.start(self._nodes, model, parameters.device,
                                                probabilities=parameters.probabilities, align=align,
-                                               worker=self.takeWorker())
+                                               worker=self.takeWorker(), roi=parameters.roi,
+                                               roi_margin_mm=parameters.roiMarginMm)
         self._modelRun = model
         return worker, list(self._nodes.values())
 

@@ -16,6 +16,7 @@ from MedImgAILib.models import LoadedModel, ModelSpec, load_model, read_declarat
 from MedImgAILib.runtime import CancelToken, ProgressCallback, no_progress
 from MedImgAILib.worker import WorkerProcess, submit_segmentation
 from MedImgAILogic.node_geometry import describe_node
+from MedImgAILogic.roi_nodes import region_of_interest
 from MedImgAILogic.scene_transaction import scene_transaction
 from MedImgAILogic.segmentation_nodes import SegmentInfo, add_segmentation_node_from_labelmap
 from MedImgAILogic.subject_hierarchy import place_beside
@@ -73,26 +74,28 @@ class SegmentationLogic:
     def compute(self, input_nodes: Mapping[str, object], model: str | LoadedModel, device: str = "auto",
                 postprocessing: PostProcessing | None = None, probabilities: bool = False,
                 progress: ProgressCallback = no_progress, cancel: CancelToken | None = None,
-                align: Sequence[str] = ()) -> SegmentationResult:
+                align: Sequence[str] = (), roi=None, roi_margin_mm: float = 10.0) -> SegmentationResult:
         """Run the model on the nodes' images (read in world coordinates); changes nothing in the scene.
 
         align: secondary inputs to register rigidly to the reference first; apply() then puts each of these
         volume nodes under its new transform node, so they line up in the views as they did for the model.
+        roi: a markups ROI node (or a MedImgAILib RegionOfInterest): the model runs only inside it, plus the margin.
         """
         _check_alignable(input_nodes, align)
         loaded = self._loaded(model, progress, cancel)
         images = self._images(input_nodes, loaded.spec)
-        return Segmenter(loaded, device, postprocessing)(images, probabilities, progress, cancel, align=align)
+        return Segmenter(loaded, device, postprocessing)(images, probabilities, progress, cancel, align=align,
+                                                         roi=region_of_interest(roi, roi_margin_mm))
 
     @staticmethod
     def start(input_nodes: Mapping[str, object], model: str, device: str = "auto",
               postprocessing: PostProcessing | None = None, probabilities: bool = False, align: Sequence[str] = (),
-              worker: WorkerProcess | None = None) -> WorkerProcess:
+              worker: WorkerProcess | None = None, roi=None, roi_margin_mm: float = 10.0) -> WorkerProcess:
         """compute() in a worker process, the panels' path: the nodes' images (world coordinates) are read now,
         on the main thread; poll the returned worker and apply() its result() when it is done."""
         _check_alignable(input_nodes, align)
         return submit_segmentation(images_from_volume_nodes(input_nodes), str(model), device, probabilities, align,
-                                   postprocessing, worker=worker)
+                                   postprocessing, worker=worker, roi=region_of_interest(roi, roi_margin_mm))
 
     def apply(self, scene, result: SegmentationResult, reference_node, name: str | None = None,
               input_nodes: Mapping[str, object] | None = None) -> SegmentationOutcome:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 import numpy as np
 import SimpleITK as sitk
@@ -42,6 +43,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--register-inputs", nargs="*", metavar="NAME",
                         help="register these secondary inputs (all of them if no name is given) rigidly to the "
                              "reference input first, for inputs that are not co-registered")
+    parser.add_argument("--roi", metavar="BOX_OR_LABELMAP",
+                        help="run the model only inside this region: x0,y0,z0,x1,y1,z1 (LPS, mm) or a labelmap whose "
+                             "bounding box is used (e.g. a rough tumour contour); results outside are background")
+    parser.add_argument("--roi-margin", type=non_negative, default=10.0, metavar="MM",
+                        help="margin added around the region of interest (default: %(default)s mm)")
     parser.add_argument("--trust", action="store_true", help="allow a model config to run code (only for models you trust)")
     parser.add_argument("--report", help="write provenance and timings as JSON here")
     add_snapshot_argument(parser, "the reference input in axial, sagittal and coronal views through the "
@@ -75,8 +81,20 @@ def _inputs_to_register(requested: list[str] | None, spec, images) -> list[str]:
     return []
 
 
+def _region_of_interest(arguments: argparse.Namespace):
+    """--roi as a box (six numbers) or a labelmap file; None without it."""
+    from MedImgAILib.inference.region_of_interest import RegionOfInterest
+
+    if not arguments.roi:
+        return None
+    text = arguments.roi.strip()
+    if "," in text and not Path(text).exists():
+        return RegionOfInterest.from_text(text, arguments.roi_margin)
+    return RegionOfInterest.from_labelmap(read_image(text), arguments.roi_margin)
+
+
 def run(arguments: argparse.Namespace) -> int:
-    with files_named_in_errors({**arguments.input, "output grid": arguments.output_grid}):
+    with files_named_in_errors({**arguments.input, "output grid": arguments.output_grid, "roi": arguments.roi}):
         return _run(arguments)
 
 
@@ -92,10 +110,11 @@ def _run(arguments: argparse.Namespace) -> int:
     model = load_model(arguments.model, trust=arguments.trust, progress=progress)
     images = {name: read_image(path) for name, path in named.items()}
     output_grid = read_image(arguments.output_grid) if arguments.output_grid else None
+    roi = _region_of_interest(arguments)
     align = _inputs_to_register(arguments.register_inputs, model.spec, images)
     segmenter = Segmenter(model, arguments.device, _postprocessing(arguments))
     result = segmenter(images, want_probabilities=bool(arguments.probabilities), progress=progress,
-                       output_grid=output_grid, align=align)
+                       output_grid=output_grid, align=align, roi=roi)
     for name, alignment in result.alignments.items():
         print(f"registered {name} to {model.spec.input_names[0]} ({alignment.preset}): "
               f"{alignment.result.report.summary()}")

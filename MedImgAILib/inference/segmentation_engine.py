@@ -19,6 +19,7 @@ from MedImgAILib.inference.back_mapping import most_probable, probabilities_on, 
 from MedImgAILib.inference.model_grid import AxisOrder, IndexBox, axis_order, model_grid
 from MedImgAILib.inference.model_input import ModelInput, check_inputs, prepare_model_input
 from MedImgAILib.inference.postprocessing import PostProcessing, postprocess_labels
+from MedImgAILib.inference.region_of_interest import RegionOfInterest
 from MedImgAILib.inference.whole_volume import class_probabilities, run_whole_volume
 from MedImgAILib.errors import InputError
 from MedImgAILib.models.loaded_model import LoadedModel
@@ -79,14 +80,19 @@ class Segmenter:
 
     def __call__(self, images: Mapping[str, sitk.Image], want_probabilities: bool = False,
                  progress: ProgressCallback = no_progress, cancel: CancelToken | None = None,
-                 output_grid: sitk.Image | None = None, align: Sequence[str] = ()) -> SegmentationResult:
+                 output_grid: sitk.Image | None = None, align: Sequence[str] = (),
+                 roi: RegionOfInterest | None = None) -> SegmentationResult:
         """Segment images ({input name: image}); results lie on the first input's grid, or on output_grid.
 
         align names secondary inputs to register rigidly to the reference input first (not co-registered).
+        roi: the model sees only the images cut to this box; outside it the results are background.
         """
         started = time.perf_counter()
         spec = self.model.spec
         reference = images.get(spec.input_names[0])  # a missing one is reported by check_inputs below
+        if roi is not None:
+            output_grid = output_grid if output_grid is not None else reference
+            images = {name: roi.crop(image, name) for name, image in images.items()}
         if output_grid is not None and reference is not None and \
                 overlap_fraction(output_grid, reference, sitk.Transform()) == 0:
             raise InputError("output grid", f"does not overlap the first input ({spec.input_names[0]}) in physical "
@@ -120,6 +126,7 @@ class Segmenter:
             probabilities = class_probabilities(logits, output)[0].numpy()
         progress(Progress(0.9, "postprocessing"))
         target = output_grid if output_grid is not None else prepared.reference
+        # outside the model grid (a localizer's box, an ROI) every voxel is background
         if spec.is_whole_volume and output_grid is None:  # the grid is a box of the reference's voxels, exactly
             on_reference = probabilities_on_region(probabilities, order, region or IndexBox.whole(target), target)
         else:
@@ -150,6 +157,8 @@ class Segmenter:
             provenance["localized_region"] = located
         if self.model.localizer_sha256:
             provenance["localizer_sha256"] = self.model.localizer_sha256
+        if roi is not None:
+            provenance["roi"] = roi.as_dict()
         if alignments:
             provenance["aligned_inputs"] = {name: {"preset": a.preset, **a.result.report.as_dict()}
                                             for name, a in alignments.items()}

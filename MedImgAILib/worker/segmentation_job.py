@@ -21,26 +21,28 @@ __all__ = ["read_segmentation_result", "run", "submit_segmentation"]
 def submit_segmentation(images: Mapping[str, sitk.Image], model: str, device: str = "auto",
                         probabilities: bool = False, align: Sequence[str] = (),
                         postprocessing: PostProcessing | None = None, trust: bool = False,
-                        worker: WorkerProcess | None = None) -> WorkerProcess:
+                        worker: WorkerProcess | None = None, roi=None) -> WorkerProcess:
     """Start segmenting {input name: image} with model (catalog id or path) in a worker process."""
     worker = worker or WorkerProcess()
     folder = worker.folder
     job = {"kind": "segment", "model": str(model), "device": device, "probabilities": probabilities,
            "align": list(align), "trust": trust,
            "postprocessing": None if postprocessing is None else dataclasses.asdict(postprocessing),
-           "inputs": write_images(images, folder)}
+           "inputs": write_images(images, folder), "roi": None if roi is None else roi.as_dict()}
     return worker.submit(job, read_segmentation_result)
 
 
 def run(job: dict, folder: Path, progress: ProgressCallback, cancel: CancelToken) -> None:
     from MedImgAILib.inference import Segmenter
+    from MedImgAILib.inference.region_of_interest import RegionOfInterest
     from MedImgAILib.models import load_model
 
     images = read_images(job["inputs"], folder)
     model = load_model(job["model"], trust=job["trust"], progress=progress, cancel=cancel)
     postprocessing = None if job["postprocessing"] is None else PostProcessing(**job["postprocessing"])
     result = Segmenter(model, job["device"], postprocessing)(images, job["probabilities"], progress, cancel,
-                                                              align=job["align"])
+                                                              align=job["align"],
+                                                              roi=job["roi"] and RegionOfInterest.from_dict(job["roi"]))
     write_segmentation_result(result, folder / RESULT)
 
 

@@ -123,6 +123,11 @@ class QLineEdit(StandInWidget):
     text = ""
 
 
+class QDoubleSpinBox(StandInWidget):
+    SIGNALS = ("valueChanged",)
+    value = 0.0
+
+
 class qMRMLNodeComboBox(StandInWidget):
     SIGNALS = ("currentNodeChanged",)
     nodeTypes = ()
@@ -168,7 +173,7 @@ def widget_class(name: str) -> type:
 def load_slicer(tag: str):
     """Install the stand-ins and Slicer's parameterNodeWrapper of release tag; returns that package."""
     package = reference_package(tag)
-    sys.modules["qt"] = StandInModule("qt", QComboBox, QCheckBox, QLineEdit)
+    sys.modules["qt"] = StandInModule("qt", QComboBox, QCheckBox, QLineEdit, QDoubleSpinBox)
     sys.modules["ctk"] = StandInModule("ctk")
     import slicer
     import slicer.util  # slicer-core's: NodeModify, VTKObservationMixin
