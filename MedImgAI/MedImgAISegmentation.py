@@ -165,7 +165,9 @@ class MedImgAISegmentationWidget(TaskPanelWidget):
                              for name, alignment in result.alignments.items())
         card = self.logic.modelCardPath(self._modelRun)
         link = f'<a href="{qt.QUrl.fromLocalFile(card).toString()}">model card</a>' if os.path.isfile(card) else card
-        return f"Done in {result.provenance['runtime_s']:.1f} s on {result.provenance['device']}.{registered} {link}"
+        warned = "".join(f" Warning: {warning}: choose or draw a box in Region of interest." for warning in result.warnings)
+        return (f"Done in {result.provenance['runtime_s']:.1f} s on {result.provenance['device']}.{registered}"
+                f"{warned} {link}")
 
 
     def onMeasureButton(self):

@@ -55,14 +55,16 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return parser
 
 
-def _postprocessing(arguments: argparse.Namespace):
-    """None (the model's recommendation) unless the user chose: --raw, or any explicit option."""
+def _postprocessing(arguments: argparse.Namespace, spec):
+    """None (the model's recommendation) unless the user chose: --raw (the most probable class, no clean-up), or
+    any explicit clean-up option (with the model's foreground threshold)."""
     from MedImgAILib.inference import PostProcessing
 
     if arguments.raw:
         return PostProcessing()
     if arguments.keep_largest or arguments.fill_holes or arguments.min_island_ml > 0:
-        return PostProcessing(arguments.keep_largest, arguments.fill_holes, arguments.min_island_ml)
+        return PostProcessing(arguments.keep_largest, arguments.fill_holes, arguments.min_island_ml,
+                              spec.postprocessing.get("foreground_threshold"))
     return None
 
 
@@ -112,9 +114,12 @@ def _run(arguments: argparse.Namespace) -> int:
     output_grid = read_image(arguments.output_grid) if arguments.output_grid else None
     roi = _region_of_interest(arguments)
     align = _inputs_to_register(arguments.register_inputs, model.spec, images)
-    segmenter = Segmenter(model, arguments.device, _postprocessing(arguments))
+    segmenter = Segmenter(model, arguments.device, _postprocessing(arguments, model.spec))
     result = segmenter(images, want_probabilities=bool(arguments.probabilities), progress=progress,
                        output_grid=output_grid, align=align, roi=roi)
+    for warning in result.warnings:
+        print(f"medimgai: warning: {warning} with --roi (a box x0,y0,z0,x1,y1,z1 in LPS mm, or a rough "
+              "labelmap of the target).", file=sys.stderr)
     for name, alignment in result.alignments.items():
         print(f"registered {name} to {model.spec.input_names[0]} ({alignment.preset}): "
               f"{alignment.result.report.summary()}")

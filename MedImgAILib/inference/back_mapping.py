@@ -70,11 +70,16 @@ def probabilities_on_region(probabilities: np.ndarray, order: AxisOrder, region:
     return result
 
 
-def most_probable(probabilities: np.ndarray, values: Sequence[int]) -> np.ndarray:
+def most_probable(probabilities: np.ndarray, values: Sequence[int],
+                  foreground_threshold: float | None = None) -> np.ndarray:
     """The label value of each voxel's most probable channel (channel 0: background, 0), as np.argmax picks it
-    (the first of equals), one channel at a time rather than across the channel axis."""
+    (the first of equals), one channel at a time rather than across the channel axis. With foreground_threshold,
+    a voxel is foreground (its most probable label) when 1 - P(background) reaches the threshold instead."""
     labels = np.zeros(probabilities.shape[1:], dtype=np.uint8 if max(values) < 256 else np.uint16)
-    best = probabilities[0]
+    if foreground_threshold is None:
+        best = probabilities[0]
+    else:  # a label wins where the background is unlikely enough; among labels, the most probable
+        best = np.where(1.0 - probabilities[0] >= foreground_threshold, -1.0, np.inf).astype(probabilities.dtype)
     for value, channel in zip(values, probabilities[1:]):
         better = channel > best
         labels[better] = value

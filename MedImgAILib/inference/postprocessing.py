@@ -1,4 +1,5 @@
-"""Clean a predicted labelmap: keep the largest component, fill holes, drop small islands (per label)."""
+"""Clean a predicted labelmap: keep the largest component, fill holes, drop small islands (per label); and the
+foreground probability threshold the model recommends for deciding the labels in the first place."""
 
 from __future__ import annotations
 
@@ -15,9 +16,13 @@ class PostProcessing:
     keep_largest_component: bool = False
     fill_holes: bool = False
     minimum_island_ml: float = 0.0
+    # Not a clean-up but the decision before it: a voxel is foreground when 1 - P(background) reaches this
+    # (None: the most probable class). Models choose it on validation data to correct over- or under-segmentation.
+    foreground_threshold: float | None = None
 
     @property
     def is_noop(self) -> bool:
+        """Whether the labels are left as decided (the foreground threshold acts before, in the decision)."""
         return not (self.keep_largest_component or self.fill_holes or self.minimum_island_ml > 0)
 
 

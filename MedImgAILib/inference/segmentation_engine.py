@@ -13,6 +13,7 @@ import SimpleITK as sitk
 import torch
 
 from MedImgAILib.runtime.devices import resolve_device
+from MedImgAILib.inference.field_of_view import field_of_view_warning
 from MedImgAILib.inference.input_alignment import InputAlignment, align_inputs
 from MedImgAILib.inference.memory_estimate import MemoryEstimate, estimate_inference_memory
 from MedImgAILib.inference.back_mapping import most_probable, probabilities_on, probabilities_on_region
@@ -37,6 +38,7 @@ class SegmentationResult:
     probabilities: sitk.Image | None = None  # float32 probability of "any label" (1 - background), same grid
     provenance: dict[str, Any] = field(default_factory=dict)
     alignments: dict[str, InputAlignment] = field(default_factory=dict)  # secondary inputs registered first
+    warnings: list[str] = field(default_factory=list)  # what the user should know about this result
 
 
 class Segmenter:
@@ -93,6 +95,9 @@ class Segmenter:
         if roi is not None:
             output_grid = output_grid if output_grid is not None else reference
             images = {name: roi.crop(image, name) for name, image in images.items()}
+        warnings = []
+        if reference is not None and (warning := field_of_view_warning(spec, images[spec.input_names[0]])):
+            warnings.append(warning)
         if output_grid is not None and reference is not None and \
                 overlap_fraction(output_grid, reference, sitk.Transform()) == 0:
             raise InputError("output grid", f"does not overlap the first input ({spec.input_names[0]}) in physical "
@@ -131,7 +136,8 @@ class Segmenter:
             on_reference = probabilities_on_region(probabilities, order, region or IndexBox.whole(target), target)
         else:
             on_reference = probabilities_on(target, probabilities, prepared.grid)
-        labels = most_probable(on_reference, [label.value for label in spec.labels])
+        labels = most_probable(on_reference, [label.value for label in spec.labels],
+                               self.postprocessing.foreground_threshold)
         voxel_ml = float(np.prod(target.GetSpacing())) / 1000.0
         labels = postprocess_labels(labels, voxel_ml, self.postprocessing)
         labelmap = sitk.GetImageFromArray(labels)
@@ -146,6 +152,7 @@ class Segmenter:
             "model_version": spec.version,
             "weights_sha256": self.model.weights_sha256,
             "model_source": self.model.source,
+            "model_origin": self.model.origin,
             "device": str(self.device),
             "runtime_s": round(time.perf_counter() - started, 3),
             "estimated_memory_mib": round(estimate.total_bytes / 2**20),
@@ -159,10 +166,12 @@ class Segmenter:
             provenance["localizer_sha256"] = self.model.localizer_sha256
         if roi is not None:
             provenance["roi"] = roi.as_dict()
+        if warnings:
+            provenance["warnings"] = warnings
         if alignments:
             provenance["aligned_inputs"] = {name: {"preset": a.preset, **a.result.report.as_dict()}
                                             for name, a in alignments.items()}
-        return SegmentationResult(labelmap, spec.labels, probability_image, provenance, alignments)
+        return SegmentationResult(labelmap, spec.labels, probability_image, provenance, alignments, warnings)
 
 
 def segment(model: LoadedModel, images: Mapping[str, sitk.Image], device: str = "auto",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
@@ -20,3 +20,5 @@ class LoadedModel:
     format: str  # "monai-bundle", "torchscript" or "state-dict"
     localizer: torch.nn.Module | None = None  # the first stage of a model that declares a localizer
     localizer_sha256: str = ""
+    # Where it came from, for provenance: {"kind": "bundled" | "downloaded" | "own", ...}
+    origin: dict = field(default_factory=dict)

@@ -15,7 +15,7 @@ from MedImgAILib.models.package_download import fetch_package_model
 from MedImgAILib.models.safe_archive import extract_zip_safely
 from MedImgAILib.runtime import CancelToken, ProgressCallback, no_progress
 
-__all__ = ["ensure_model_folder", "load_model"]
+__all__ = ["catalog_origin", "ensure_model_folder", "load_model"]
 
 
 def ensure_model_folder(entry: CatalogEntry, cache: Path | None = None, progress: ProgressCallback = no_progress,
@@ -47,9 +47,25 @@ def load_model(model: str | os.PathLike, trust: bool = False, catalog_path: str 
     """model: a catalog id (e.g. 'sts-gtv-ct-pet-mr') or the path of a bundle folder / model file."""
     path = Path(model)
     if path.exists():
-        return load_model_path(path, trust)
+        loaded = load_model_path(path, trust)
+        shipped = path.resolve().is_relative_to(resources_folder().resolve() / "Models")
+        loaded.origin = {"kind": "bundled" if shipped else "own", "path": str(path.resolve())}
+        return loaded
     catalog = load_catalog(catalog_path)
     entry = catalog.get(str(model))
     if entry is None:
         raise InputError(str(model), f"is neither a model file or folder nor a catalog id ({', '.join(sorted(catalog))})")
-    return load_model_path(ensure_model_folder(entry, cache, progress, cancel, find_links), trust)
+    loaded = load_model_path(ensure_model_folder(entry, cache, progress, cancel, find_links), trust)
+    loaded.origin = catalog_origin(entry)
+    return loaded
+
+
+def catalog_origin(entry: CatalogEntry) -> dict:
+    """Provenance of a catalog model: bundled, or downloaded from where, verified against which SHA-256."""
+    if entry.is_bundled:
+        return {"kind": "bundled", "catalog_id": entry.id, "version": entry.version}
+    if entry.python_package is not None:
+        return {"kind": "downloaded", "catalog_id": entry.id, "version": entry.version,
+                "package": entry.python_package.requirement, "sha256": entry.python_package.wheel_sha256}
+    return {"kind": "downloaded", "catalog_id": entry.id, "version": entry.version, "url": entry.url,
+            "sha256": entry.sha256}

@@ -103,6 +103,7 @@ class ModelSpec:
     normalize_on: str = "input"  # "input": each image on its grid; "model_input": the array the network sees
     localizer: LocalizerSpec | None = None
     citation: str | None = None
+    training_field_of_view_mm: tuple[float, float, float] | None = None  # largest training extent along L, P, S
 
     @property
     def is_whole_volume(self) -> bool:
@@ -156,6 +157,8 @@ class ModelSpec:
             normalize_on=section.get("normalize_on", "input"),
             localizer=_localizer(section["localizer"]) if "localizer" in section else None,
             citation=section.get("citation"),
+            training_field_of_view_mm=tuple(section["training_field_of_view_mm"])
+            if "training_field_of_view_mm" in section else None,
         )
 
 

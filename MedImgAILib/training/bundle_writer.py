@@ -14,7 +14,7 @@ import torch
 from MedImgAILib import __version__
 from MedImgAILib.models.checksums import sha256_of_file
 
-__all__ = ["write_bundle"]
+__all__ = ["update_declaration", "write_bundle"]
 
 
 def write_bundle(folder: Path, network: torch.nn.Module, network_def: Mapping[str, Any],
@@ -60,3 +60,14 @@ def write_bundle(folder: Path, network: torch.nn.Module, network_def: Mapping[st
         shutil.rmtree(folder)
     staging.rename(folder)
     return folder
+
+
+def update_declaration(folder: Path, declaration: Mapping[str, Any]) -> None:
+    """Replace the bundle's ``medimgai`` section (keeping its weights' SHA-256), e.g. with a threshold chosen
+    after training; the file is replaced atomically."""
+    path = folder / "configs" / "metadata.json"
+    metadata = json.loads(path.read_text())
+    metadata["medimgai"] = {**declaration, "weights_sha256": metadata["medimgai"]["weights_sha256"]}
+    staging = path.with_name(f".{path.name}.partial")
+    staging.write_text(json.dumps(metadata, indent=2) + "\n")
+    staging.replace(path)

@@ -84,8 +84,14 @@ class Recipe:
     def model_id(self) -> str:
         return f"sts-gtv-{self.variant}"
 
-    def declaration(self) -> dict[str, Any]:
-        """The ``medimgai`` section of the bundle's metadata.json."""
+    def declaration(self, foreground_threshold: float | None = None,
+                    training_field_of_view_mm: list[float] | None = None) -> dict[str, Any]:
+        """The ``medimgai`` section of the bundle's metadata.json: with the threshold chosen on the tuning patients
+        and the largest extent of the training images, when known."""
+        postprocessing: dict[str, Any] = {"keep_largest_component": True, "fill_holes": True}
+        if foreground_threshold is not None:
+            postprocessing["foreground_threshold"] = foreground_threshold
+        fov = {} if training_field_of_view_mm is None else {"training_field_of_view_mm": training_field_of_view_mm}
         return {
             "id": self.model_id,
             "inputs": [{"name": name, "modality": MODALITY[name], "normalization": NORMALIZATION[name]}
@@ -96,7 +102,8 @@ class Recipe:
             "labels": [{"value": 1, "name": "Gross tumour volume", "color": [0.87, 0.27, 0.2],
                         "terminology": TERMINOLOGY}],
             # A gross tumour volume is one mass: keep the largest component and fill its holes.
-            "postprocessing": {"keep_largest_component": True, "fill_holes": True},
+            "postprocessing": postprocessing,
+            **fov,
             "license": "Weights: CC BY 3.0 (trained on CC BY 3.0 data, see docs/README.md); code: Apache-2.0",
             "intended_use": "Research only. Not for clinical decisions.",
             "card": "docs/README.md",

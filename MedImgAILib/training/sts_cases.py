@@ -9,13 +9,14 @@ import numpy as np
 import SimpleITK as sitk
 
 from MedImgAILib.errors import InputError
+from MedImgAILib.inference.field_of_view import physical_extent_mm
 from MedImgAILib.inference.model_grid import resample_onto
 from MedImgAILib.inference.model_input import prepare_model_input
 from MedImgAILib.io import read_image
 from MedImgAILib.models.model_spec import ModelSpec
 from MedImgAILib.training.recipes import DATA_FILE_PREFIX
 
-__all__ = ["PreparedCase", "case_images", "prepare_case"]
+__all__ = ["PreparedCase", "case_images", "prepare_case", "training_field_of_view_mm"]
 
 
 @dataclass(frozen=True)
@@ -42,3 +43,12 @@ def prepare_case(data_folder: Path, patient: str, spec: ModelSpec) -> PreparedCa
     mask = sitk.Cast(reference_mask(data_folder, patient), sitk.sitkFloat32)
     on_grid = sitk.GetArrayFromImage(resample_onto(mask, prepared.grid)).transpose(2, 1, 0)
     return PreparedCase(patient, prepared.array, (on_grid[None] >= 0.5).astype(np.uint8))
+
+
+def training_field_of_view_mm(data_folder: Path, patients, input_name: str) -> list[float]:
+    """The largest extent (mm, along L, P, S) of input_name's image among the patients: the field of view the
+    model was trained on, declared so that much larger inputs get a warning."""
+    folder = Path(data_folder)
+    extents = [physical_extent_mm(sitk.ReadImage(str(folder / p / f"{DATA_FILE_PREFIX[input_name]}_image.nii.gz")))
+               for p in patients]
+    return [round(float(v), 1) for v in np.max(extents, axis=0)]

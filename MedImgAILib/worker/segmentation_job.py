@@ -73,4 +73,4 @@ def read_segmentation_result(folder: Path):
                   for name, preset in description["alignments"].items()}
     return SegmentationResult(read_image(folder, "labelmap"), tuple(_label(data) for data in description["labels"]),
                               read_image(folder, "probabilities") if description["probabilities"] else None,
-                              description["provenance"], alignments)
+                              description["provenance"], alignments, description["provenance"].get("warnings", []))

@@ -8,6 +8,7 @@ import numpy as np
 import SimpleITK as sitk
 
 from MedImgAILogic import SegmentationLogic
+from MedImgAILogic.segmentation_logic import PROVENANCE_ATTRIBUTE
 
 
 def test_a_markups_box_around_the_tumour_limits_inference_in_the_console_and_the_worker(a_scene, the_sample_nodes,
@@ -37,3 +38,32 @@ def test_a_markups_box_around_the_tumour_limits_inference_in_the_console_and_the
                        for a, b, c in zip(i[::50], j[::50], k[::50])])
     lower, upper = np.array(region.lower_lps) - 5.0, np.array(region.upper_lps) + 5.0
     assert np.all(points >= lower - 1.0) and np.all(points <= upper + 1.0)  # nothing found outside the box
+
+
+def test_a_field_of_view_warning_reaches_the_console_result_the_worker_result_and_the_segments_provenance(
+        a_scene, the_sample_nodes, tmp_path):
+    """A user's copy of the PET model that declares it saw only 60 mm images: the sample case is much larger."""
+    import json
+    import shutil
+
+    from MedImgAILib.models.catalog import resources_folder
+
+    own = tmp_path / "small-fov-pet"
+    shutil.copytree(resources_folder() / "Models" / "sts-gtv-pet", own)
+    metadata = json.loads((own / "configs" / "metadata.json").read_text())
+    metadata["medimgai"]["training_field_of_view_mm"] = [60.0, 60.0, 60.0]
+    (own / "configs" / "metadata.json").write_text(json.dumps(metadata))
+    pet_only = {"PET": the_sample_nodes["PET"]}
+    logic = SegmentationLogic()
+    console = logic.compute(pet_only, str(own), device="cpu")
+    assert len(console.warnings) == 1 and console.warnings[0].startswith("the PET covers")
+    worker = logic.start(pet_only, str(own), device="cpu")
+    deadline = time.monotonic() + 300
+    while not worker.done:
+        assert time.monotonic() < deadline
+        worker.poll()
+        time.sleep(0.05)
+    assert worker.result().warnings == console.warnings
+    outcome = logic.apply(a_scene, console, the_sample_nodes["PET"])
+    provenance = json.loads(outcome.segmentation_node.GetAttribute(PROVENANCE_ATTRIBUTE))
+    assert provenance["warnings"] == console.warnings and provenance["model_origin"]["kind"] == "own"

@@ -1,58 +1,66 @@
-"""The model card says what the numbers say: target met or not, whether one modality is as good, the hardest case."""
+"""The model card says what the numbers say: test figures per patient, the threshold tuning, target met or not,
+comparisons only on the patients both models were evaluated on, the field of view the model was trained on."""
 
 from __future__ import annotations
 
 import pytest
 
 from MedImgAILib.training.model_card import render_model_card
-from MedImgAILib.training.recipes import VALIDATION_PATIENTS, VARIANTS
+from MedImgAILib.training.recipes import TEST_PATIENTS, TUNING_PATIENTS, VARIANTS
+from MedImgAILib.training.evaluation import summarize
 
 
-def _evaluation(model_id: str, scores) -> dict:
-    per_patient = dict(zip(VALIDATION_PATIENTS, scores))
-    values = sorted(per_patient.values())
-    return {"model_id": model_id, "per_patient": per_patient, "mean": sum(values) / len(values),
-            "median": (values[2] + values[3]) / 2}
+def _evaluation(model_id: str, scores, ratios=None, patients=TEST_PATIENTS) -> dict:
+    per_patient = dict(zip(patients, scores))
+    ratios = dict(zip(patients, ratios or [1.0] * len(per_patient)))
+    return {"model_id": model_id, **summarize(per_patient, ratios)}
 
 
 @pytest.fixture
-def history():
-    return {"validation": [[250, 0.7, {}], [500, 0.75, {}]], "iterations": 500}
+def training():
+    return {"minutes": 31.6, "iterations": 3000, "command": "medimgai train --variant ct-pet-mr --stage final ..."}
 
 
-def _card(evaluation, comparisons, history):
-    return render_model_card(VARIANTS["ct-pet-mr"], evaluation, comparisons, history, 42.0, "medimgai train ...")
+@pytest.fixture
+def tuning():
+    candidates = {"0.50": summarize(dict(zip(TUNING_PATIENTS, [0.7] * 6)), dict(zip(TUNING_PATIENTS, [1.3] * 6))),
+                  "0.70": summarize(dict(zip(TUNING_PATIENTS, [0.8] * 6)), dict(zip(TUNING_PATIENTS, [1.1] * 6)))}
+    return {"threshold": 0.7, "patients": list(TUNING_PATIENTS), "candidates": candidates, "default_mean": 0.7,
+            "minutes": 40.2, "command": "medimgai train --stage tuning ..."}
 
 
-def test_a_clearly_better_multimodal_model_meeting_the_target(history):
-    own = _evaluation("sts-gtv-ct-pet-mr", [0.85, 0.86, 0.70, 0.84, 0.88, 0.87])
-    ct = _evaluation("sts-gtv-ct", [0.80, 0.80, 0.50, 0.75, 0.80, 0.79])
-    card = _card(own, {"sts-gtv-ct": ct}, history)
-    assert "it is met" in " ".join(card.split()) and "better than the best single-modality variant (sts-gtv-ct)" in card
-    assert "STS_019 is the hardest case for every variant." in card
-    assert "| sts-gtv-ct-pet-mr | 0.850 | 0.860 | 0.700 |" in card
-    assert "500: 0.750" in card and "42 minutes" in card
+def _card(evaluation, comparisons, training, tuning, variant="ct-pet-mr"):
+    recipe = VARIANTS[variant]
+    declaration = recipe.declaration(tuning and tuning["threshold"], [246.1, 232.4, 300.8])
+    return " ".join(render_model_card(recipe, declaration, evaluation, comparisons, training, tuning).split())
 
 
-def test_a_single_modality_as_good_is_said_honestly(history):
-    own = _evaluation("sts-gtv-ct-pet-mr", [0.70, 0.86, 0.62, 0.77, 0.86, 0.85])
-    pet = _evaluation("sts-gtv-pet", [0.80, 0.84, 0.65, 0.78, 0.86, 0.82])
-    card = " ".join(_card(own, {"sts-gtv-pet": pet}, history).split())
-    assert "Honestly: a single modality is as good. sts-gtv-pet reaches a mean Dice of 0.792" in card
-    assert "it is not met (0.777)" in card
-    assert "STS_019 is the hardest case for every variant." in card
+def test_the_card_reports_every_test_patient_and_the_target(training, tuning):
+    scores = [0.85, 0.86, 0.70, 0.84, 0.88, 0.87, 0.80, 0.82, 0.90, 0.75, 0.79, 0.81]
+    ratios = [1.0, 1.25, 0.8, 1.1, 1.0, 1.0, 1.3, 1.0, 0.9, 1.0, 1.0, 1.0]
+    card = _card(_evaluation("sts-gtv-ct-pet-mr", scores, ratios), {}, training, tuning)
+    assert "| STS_002 | 0.850 | 1.00 |" in card and "| STS_011 | 0.700 | 0.80 |" in card
+    assert "on the test patients it is met (0.823)" in card
+    assert "Predicted/true volume >= 1.2 on 2 of 12 patients, <= 0.83 on 1" in card
+    assert "Hardest case: STS_011." in card
+    assert "tumour probability is at least 0.70" in card and "| **0.70** | 0.800 |" in card
+    assert "246 x 232 x 301 mm" in card and "31.6" not in card and "32 minutes" in card
 
 
-def test_the_hardest_case_is_found_not_assumed(history):
-    own = _evaluation("sts-gtv-ct-pet-mr", [0.50, 0.86, 0.82, 0.77, 0.86, 0.85])
-    card = _card(own, {}, history)
-    assert "STS_002 is the hardest case." in card and "hardest case for every variant" not in card
+def test_comparisons_use_only_the_patients_both_were_evaluated_on(training, tuning):
+    own = _evaluation("sts-gtv-ct-pet-mr", [0.7] * 12)
+    unseen = ("STS_002", "STS_019", "STS_047")
+    previous = {"model_id": "previous", "note": "trained on 20 patients", "per_patient": dict(zip(unseen, [0.8, 0.6, 0.9]))}
+    card = _card(own, {"previous": previous}, training, tuning)
+    assert "Against previous (trained on 20 patients), on the 3 test patients both were evaluated on: mean Dice " \
+           "0.700 against 0.767 (-0.067)." in card
+    assert "| STS_005 | 0.700 | 1.00 | - |" in card
 
 
-def test_a_single_input_card_describes_only_its_input_and_sets_no_target(history):
-    own = _evaluation("sts-gtv-pet", [0.78, 0.86, 0.57, 0.81, 0.85, 0.89])
-    card = " ".join(render_model_card(VARIANTS["pet"], own, {}, history, 49.0, "medimgai train ...").split())
+def test_a_single_input_card_without_tuning_sets_no_target(training):
+    card = _card(_evaluation("sts-gtv-pet", [0.7] * 12), {}, training, None, "pet")
     assert "Input: PET of one patient. Output: a labelmap on the PET grid, or on another image's grid" in card
     assert "Preprocessing: PET window [0, 15] SUV, resampled to 1.5 x 1.5 x 3.27 mm" in card
     assert "HU" not in card and "z-score" not in card and "target set for this model" not in card
+    assert "Not tuned for this variant" in card and "more probable than background" in card
     assert "`medimgai segment --model sts-gtv-pet --input PET=... --output-grid CT.nii.gz`" in card
