@@ -6,7 +6,7 @@ import argparse
 import json
 
 from MedImgAILib.cli.input_arguments import add_image_input
-from MedImgAILib.io import describe_image, format_description, list_dicom_series, read_image
+from MedImgAILib.io import describe_image, format_description, read_image
 
 __all__ = ["add_parser", "run"]
 
@@ -21,6 +21,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(arguments: argparse.Namespace) -> int:
     if arguments.list_series:
+        from MedImgAILib.io.dicom_series import list_dicom_series  # pydicom: only when DICOM is listed
+
         for series in list_dicom_series(arguments.input):
             print(series.describe())
         return 0
