@@ -40,7 +40,7 @@ from MedImgAILib.inference.model_grid import resample_onto
 from MedImgAILib.inference.model_input import prepare_model_input
 from MedImgAILib.inference.sliding_window import run_sliding_window
 from MedImgAILib.models import load_model
-from MedImgAILib.training.recipes import VALIDATION_PATIENTS
+from MedImgAILib.training.recipes import TEST_PATIENTS
 from MedImgAILib.training.sts_cases import case_images, reference_mask
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "sts-multimodal"
@@ -75,7 +75,7 @@ def deletion_auc(network, volume, baseline, target, roi, overlap, ranking: np.nd
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--patients", type=int, default=len(VALIDATION_PATIENTS))
+    parser.add_argument("--patients", type=int, default=len(TEST_PATIENTS))
     arguments = parser.parse_args()
     torch.set_num_threads(2)
     model = load_model("sts-gtv-ct-pet-mr")
@@ -87,7 +87,7 @@ def main() -> None:
         if hasattr(module, "reset_parameters") and module is not randomised:
             module.reset_parameters()
     rows, rng = [], np.random.default_rng(0)
-    for patient in VALIDATION_PATIENTS[: arguments.patients]:
+    for patient in TEST_PATIENTS[: arguments.patients]:
         images = case_images(DATA, patient, spec.input_names)
         truth = reference_mask(DATA, patient)
         started = time.perf_counter()

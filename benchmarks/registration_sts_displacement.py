@@ -31,7 +31,7 @@ import SimpleITK as sitk
 from MedImgAILib.io import read_image
 from MedImgAILib.registration import register
 from MedImgAILib.registration.known_displacement import displace_image, mean_point_error, random_rigid_transform
-from MedImgAILib.training.recipes import VALIDATION_PATIENTS
+from MedImgAILib.training.recipes import TEST_PATIENTS
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "sts-multimodal"
 PRESET = {"MR_T1": "mr-to-ct-rigid", "PET": "pet-to-ct-rigid"}
@@ -121,11 +121,11 @@ def main() -> None:
                    "seconds": seconds, "optimum_offset_mm": mean_point_error(undisplaced, sitk.Transform(), points),
                    "consistency_mm": consistency, "guided_error_mm": mean_point_error(guided.transform, truth, points),
                    "guided_seconds": guided_seconds, "auto_guided_error_mm": auto_error,
-                   "validation_patient": folder.name in VALIDATION_PATIENTS,
+                   "test_patient": folder.name in TEST_PATIENTS,
                    "baseline_error_mm": mean_point_error(baseline, truth, points), "baseline_seconds": baseline_seconds,
                    "warnings": result.report.warnings}
             rows.append(row)
-            auto_text = "" if auto_error is None else f"{auto_error:.2f}" + (" (val)" * row["validation_patient"])
+            auto_text = "" if auto_error is None else f"{auto_error:.2f}" + (" (test)" * row["test_patient"])
             print(f"| {row['patient']} | {modality} | {row['error_mm']:.2f} | {seconds:.2f} | "
                   f"{row['optimum_offset_mm']:.2f} | {consistency:.2f} | {row['guided_error_mm']:.2f} | "
                   f"{guided_seconds:.2f} | {auto_text} | {row['baseline_error_mm']:.2f} | {baseline_seconds:.2f} | "
@@ -144,9 +144,9 @@ def main() -> None:
         print(summary(f"{name} contour-guided", selected, "guided_error_mm")
               + f", time median {np.median([r['guided_seconds'] for r in selected]):.2f} s "
                 f"(max {np.max([r['guided_seconds'] for r in selected]):.2f})")
-    print(summary("PET auto-contour, validation patients", [r for r in rows if r["validation_patient"]],
+    print(summary("PET auto-contour, test patients (never trained on)", [r for r in rows if r["test_patient"]],
                   "auto_guided_error_mm"))
-    print(summary("PET auto-contour, training patients", [r for r in rows if not r["validation_patient"]],
+    print(summary("PET auto-contour, development patients", [r for r in rows if not r["test_patient"]],
                   "auto_guided_error_mm"))
     if arguments.json:
         arguments.json.write_text(json.dumps(rows, indent=1))

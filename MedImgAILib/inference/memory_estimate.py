@@ -6,9 +6,15 @@ from dataclasses import dataclass
 
 import torch
 
-__all__ = ["MemoryEstimate", "estimate_inference_memory"]
+__all__ = ["MemoryEstimate", "estimate_inference_memory", "window_bytes"]
 
 BYTES_PER_FLOAT = 4
+ACTIVATION_FACTOR = 64  # activations per input voxel of a window; suits 16-to-128-channel U-Nets
+
+
+def window_bytes(patch_voxels: int, activation_factor: int = ACTIVATION_FACTOR) -> int:
+    """The activations of one window in the network, roughly."""
+    return patch_voxels * activation_factor * BYTES_PER_FLOAT
 
 
 @dataclass(frozen=True)
@@ -26,9 +32,9 @@ class MemoryEstimate:
 
 
 def estimate_inference_memory(network: torch.nn.Module, in_channels: int, out_channels: int, grid_voxels: int,
-                              patch_voxels: int, batch: int = 1, activation_factor: int = 64) -> MemoryEstimate:
-    """activation_factor: activations per input voxel of a window; 64 suits 16-to-128-channel U-Nets."""
+                              patch_voxels: int, batch: int = 1,
+                              activation_factor: int = ACTIVATION_FACTOR) -> MemoryEstimate:
     parameters = sum(p.numel() for p in network.parameters()) * BYTES_PER_FLOAT
     volume = grid_voxels * (in_channels + 2 * out_channels + 1) * BYTES_PER_FLOAT
-    window = batch * patch_voxels * activation_factor * BYTES_PER_FLOAT
+    window = batch * window_bytes(patch_voxels, activation_factor)
     return MemoryEstimate(volume, window, parameters)

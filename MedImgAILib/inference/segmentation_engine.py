@@ -15,7 +15,8 @@ import torch
 from MedImgAILib.runtime.devices import resolve_device
 from MedImgAILib.inference.field_of_view import field_of_view_warning
 from MedImgAILib.inference.input_alignment import InputAlignment, align_inputs
-from MedImgAILib.inference.memory_estimate import MemoryEstimate, estimate_inference_memory
+from MedImgAILib.inference.memory_estimate import MemoryEstimate, estimate_inference_memory, window_bytes
+from MedImgAILib.inference.window_batch import choose_window_batch
 from MedImgAILib.inference.back_mapping import most_probable, probabilities_on, probabilities_on_region
 from MedImgAILib.inference.model_grid import AxisOrder, IndexBox, axis_order, model_grid
 from MedImgAILib.inference.model_input import ModelInput, check_inputs, prepare_model_input
@@ -45,19 +46,32 @@ class Segmenter:
     """A loaded model plus run options; call it with {input name: image} as often as needed."""
 
     def __init__(self, model: LoadedModel, device: str = "auto", postprocessing: PostProcessing | None = None,
-                 sw_batch_size: int = 1):
-        """postprocessing None means the model's declared recommendation (PostProcessing() turns it off)."""
+                 sw_batch_size: int | None = None):
+        """postprocessing None means the model's declared recommendation (PostProcessing() turns it off);
+        sw_batch_size None chooses the windows per network call for the device (window_batch)."""
         self.model = model
         self.device = resolve_device(device)
         self.postprocessing = postprocessing if postprocessing is not None else PostProcessing(**model.spec.postprocessing)
         self.sw_batch_size = sw_batch_size
+
+    def window_batch(self, prepared: ModelInput) -> int:
+        """Windows per network call: the one asked for, else the device's choice (1 for whole-volume models)."""
+        spec = self.model.spec
+        if spec.is_whole_volume:
+            return 1
+        if self.sw_batch_size is not None:
+            return self.sw_batch_size
+        from MedImgAILib.inference.sliding_window import count_windows
+
+        return choose_window_batch(self.device, window_bytes(int(np.prod(spec.patch_size))),
+                                   count_windows(prepared.array.shape[1:], spec.patch_size, spec.overlap))
 
     def estimate_memory(self, prepared: ModelInput) -> MemoryEstimate:
         spec = self.model.spec
         window = spec.inference.shape if spec.is_whole_volume else spec.patch_size
         return estimate_inference_memory(self.model.network, len(spec.inputs), len(spec.labels) + 1,
                                          int(np.prod(prepared.array.shape[1:])), int(np.prod(window)),
-                                         self.sw_batch_size)
+                                         self.window_batch(prepared))
 
     def _model_grid(self, images: Mapping[str, sitk.Image], transforms: Mapping[str, sitk.Transform],
                     progress: ProgressCallback, cancel: CancelToken | None
@@ -126,8 +140,8 @@ class Segmenter:
             from MedImgAILib.inference.sliding_window import run_sliding_window  # MONAI: imported when needed
 
             volume = torch.from_numpy(prepared.array[None]).to(self.device)
-            logits = run_sliding_window(network, volume, spec.patch_size, spec.overlap, self.sw_batch_size, progress,
-                                        cancel, fraction_range=(0.05, 0.9))
+            logits = run_sliding_window(network, volume, spec.patch_size, spec.overlap, self.window_batch(prepared),
+                                        progress, cancel, fraction_range=(0.05, 0.9))
             probabilities = class_probabilities(logits, output)[0].numpy()
         progress(Progress(0.9, "postprocessing"))
         target = output_grid if output_grid is not None else prepared.reference
@@ -156,6 +170,7 @@ class Segmenter:
             "device": str(self.device),
             "runtime_s": round(time.perf_counter() - started, 3),
             "estimated_memory_mib": round(estimate.total_bytes / 2**20),
+            "window_batch": self.window_batch(prepared),
             "postprocessing": dataclasses.asdict(self.postprocessing),
             "inputs": list(spec.input_names),
             "host": platform.node(),

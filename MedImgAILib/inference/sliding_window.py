@@ -8,6 +8,7 @@ from typing import Sequence
 import torch
 from monai.inferers import sliding_window_inference
 
+from MedImgAILib.inference.window_batch import run_windows
 from MedImgAILib.runtime import CancelToken, Progress, ProgressCallback, no_progress, scaled_progress
 
 __all__ = ["count_windows", "run_sliding_window"]
@@ -37,7 +38,7 @@ def run_sliding_window(network: torch.nn.Module, volume: torch.Tensor, roi: Sequ
         nonlocal done
         if cancel is not None:
             cancel.raise_if_cancelled()
-        output = network(windows)
+        output = run_windows(network, windows)
         done += 1
         progress(Progress(min(done / batches, 1.0), f"{stage} {done}/{batches}"))
         return output
