@@ -8,7 +8,8 @@ from typing import Sequence
 import torch
 from monai.inferers import sliding_window_inference
 
-from MedImgAILib.inference.window_batch import run_windows
+from MedImgAILib.inference.memory_estimate import window_bytes
+from MedImgAILib.inference.window_batch import choose_window_batch, run_windows
 from MedImgAILib.runtime import CancelToken, Progress, ProgressCallback, no_progress, scaled_progress
 
 __all__ = ["count_windows", "run_sliding_window"]
@@ -26,11 +27,15 @@ def count_windows(size: Sequence[int], roi: Sequence[int], overlap: float) -> in
 
 
 def run_sliding_window(network: torch.nn.Module, volume: torch.Tensor, roi: Sequence[int], overlap: float,
-                       sw_batch_size: int = 1, progress: ProgressCallback = no_progress,
+                       sw_batch_size: int | None = None, progress: ProgressCallback = no_progress,
                        cancel: CancelToken | None = None, stage: str = "inference",
                        fraction_range: tuple[float, float] = (0.0, 1.0)) -> torch.Tensor:
-    """Logits for volume (1, C, i, j, k); progress covers fraction_range of the caller's whole job."""
-    batches = math.ceil(count_windows(volume.shape[2:], roi, overlap) / sw_batch_size)
+    """Logits for volume (1, C, i, j, k); progress covers fraction_range of the caller's whole job.
+    sw_batch_size None: the windows per network call that suit the volume's device (window_batch)."""
+    windows = count_windows(volume.shape[2:], roi, overlap)
+    if sw_batch_size is None:
+        sw_batch_size = choose_window_batch(volume.device, window_bytes(math.prod(roi)), windows)
+    batches = math.ceil(windows / sw_batch_size)
     done = 0
     progress = scaled_progress(progress, *fraction_range)
 
