@@ -1,6 +1,7 @@
-"""Faithfulness of the explanation methods on the shipped model and the six validation patients.
+"""Faithfulness of the explanation methods on the shipped model and the test patients.
 
 Run by hand:  .venv/bin/python benchmarks/explain_faithfulness.py [--patients N]
+              .venv/bin/python benchmarks/explain_faithfulness.py --modality [--with-ig] [--output FILE.md]
 
 Per patient and method (maps on the model grid, target = tumour logit margin over the predicted tumour):
 - pointing game: the map's maximum lies inside the reference tumour mask or within 5 mm of it;
@@ -11,6 +12,13 @@ Per patient and method (maps on the model grid, target = tumour logit margin ove
   of the same network re-initialised (Adebayo et al. 2018: should be well below 1);
 - integrated-gradients completeness: sum of attributions / (f(x) - f(baseline));
 - cost: Grad-CAM time / one inference pass, measured in the same run.
+
+--modality: "which modality mattered" on every patient of sts-multimodal. Reference: the Dice (against the expert
+contour) lost when one input image is replaced by a constant image equal to its median, through `medimgai
+segment`'s path (issue 19's measurement). Against it: the ablation shares with each replacement (mean, blur,
+shuffle) and, with --with-ig, the integrated-gradient shares the explain command reported before; per method the
+fraction of patients whose top modality is the reference's, the mean Spearman correlation of the shares with the
+reference drops, and the mean share of inputs whose removal changes the Dice by less than 0.01.
 """
 
 from __future__ import annotations
@@ -33,9 +41,11 @@ from MedImgAILib.explain.gradient_attribution import (
     target_score,
     vanilla_gradient,
 )
+from MedImgAILib.explain.modality_ablation import REPLACEMENTS, ablate_modalities, ablation_shares
 from MedImgAILib.explain.occlusion import occlusion_sensitivity
 from MedImgAILib.explain.target import Target, region_of
 from MedImgAILib.inference import Segmenter
+from MedImgAILib.metrics import dice
 from MedImgAILib.inference.model_grid import resample_onto
 from MedImgAILib.inference.model_input import prepare_model_input
 from MedImgAILib.inference.sliding_window import run_sliding_window
@@ -73,11 +83,98 @@ def deletion_auc(network, volume, baseline, target, roi, overlap, ranking: np.nd
     return float(np.trapezoid(scores, FRACTIONS) / FRACTIONS[-1])
 
 
+def _constant_like(image: sitk.Image) -> sitk.Image:
+    median = float(np.median(sitk.GetArrayViewFromImage(image)))
+    constant = sitk.Image(image.GetSize(), sitk.sitkFloat32) + median
+    constant.CopyInformation(image)
+    return constant
+
+
+def _dice_to(result, truth) -> float:
+    return float(dice(sitk.GetArrayViewFromImage(result.labelmap) > 0, sitk.GetArrayViewFromImage(truth) > 0))
+
+
+def _ig_shares(network, volume, target, roi, overlap, names) -> dict[str, float]:
+    attribution = integrated_gradients(network, volume, target, roi, overlap, steps=16)
+    totals = np.abs(attribution).reshape(len(names), -1).sum(axis=1)
+    return {name: float(t / totals.sum()) for name, t in zip(names, totals)}
+
+
+def modality_section(model, patients, with_ig: bool) -> str:
+    network, spec = model.network, model.spec
+    names, segmenter = spec.input_names, Segmenter(model, "cpu")
+    methods = [f"ablation ({r})" for r in REPLACEMENTS] + (["integrated gradients"] if with_ig else [])
+    rows = []
+    for patient in patients:
+        images, truth = case_images(DATA, patient, names), reference_mask(DATA, patient)
+        started = time.perf_counter()
+        full_dice = _dice_to(segmenter(images, output_grid=truth), truth)
+        inference_s = time.perf_counter() - started
+        drops = {name: full_dice - _dice_to(segmenter({**images, name: _constant_like(images[name])},
+                                                      output_grid=truth), truth) for name in names}
+        prepared = prepare_model_input(spec, images)
+        volume = torch.from_numpy(prepared.array[None])
+        logits = run_sliding_window(network, volume, spec.patch_size, spec.overlap)
+        target = Target(1, region_of(logits[0].argmax(0).numpy(), 1))
+        shares, seconds = {}, {}
+        for replacement in REPLACEMENTS:
+            started = time.perf_counter()
+            effects, _ = ablate_modalities(network, volume, logits, target, spec.patch_size, spec.overlap, names,
+                                           replacement)
+            seconds[f"ablation ({replacement})"] = time.perf_counter() - started
+            shares[f"ablation ({replacement})"] = ablation_shares(effects)
+        if with_ig and target.region.any():
+            started = time.perf_counter()
+            shares["integrated gradients"] = _ig_shares(network, volume, target, spec.patch_size, spec.overlap, names)
+            seconds["integrated gradients"] = time.perf_counter() - started
+        rows.append({"patient": patient, "dice": full_dice, "drops": drops, "shares": shares, "seconds": seconds,
+                     "inference_s": inference_s})
+        print(f"{patient} Dice {full_dice:.3f} drops " + " ".join(f"{n} {d:+.3f}" for n, d in drops.items()) + " | "
+              + " | ".join(f"{m}: " + " ".join(f"{100 * v:.0f}" for v in shares[m].values()) for m in shares),
+              flush=True)
+    header = ("| patient | Dice | " + " | ".join(f"drop without {n}" for n in names) + " | "
+              + " | ".join(f"{m} {'/'.join(names)} (%)" for m in methods) + " |")
+    lines = [header, "|" + " --- |" * (2 + len(names) + len(methods))]
+    for row in rows:
+        cells = [row["patient"], f"{row['dice']:.3f}", *(f"{row['drops'][n]:+.3f}" for n in names)]
+        cells += ["/".join(f"{100 * v:.0f}" for v in row["shares"][m].values()) if m in row["shares"] else "-"
+                  for m in methods]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "| method | top modality = reference's | mean Spearman with the drops | mean share of inputs "
+                  "whose removal changes Dice < 0.01 | time / one inference |", "| --- | --- | --- | --- | --- |"]
+    for method in methods:
+        scored = [r for r in rows if method in r["shares"] and max(r["drops"].values()) > 0.01]
+        agree = sum(max(r["shares"][method], key=r["shares"][method].get) == max(r["drops"], key=r["drops"].get)
+                    for r in scored)
+        rho = [stats.spearmanr([r["shares"][method][n] for n in names], [r["drops"][n] for n in names]).statistic
+               for r in scored]
+        rho = [value for value in rho if np.isfinite(value)]
+        idle = [r["shares"][method][n] for r in rows if method in r["shares"] for n in names
+                if abs(r["drops"][n]) < 0.01]
+        cost = [r["seconds"][method] / r["inference_s"] for r in rows if method in r["seconds"]]
+        lines.append(f"| {method} | {agree}/{len(scored)} ({100 * agree / max(len(scored), 1):.0f} %) | "
+                     f"{np.mean(rho):.2f} | {np.mean(idle) if idle else float('nan'):.3f} ({len(idle)} inputs) | "
+                     f"{np.mean(cost):.1f}x |")
+    return "\n".join(lines) + ("\n\nPatients where no input's removal lowers the Dice by more than 0.01 (the model "
+                              "finds the tumour from any two inputs) are left out of the agreement and correlation.")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--patients", type=int, default=len(TEST_PATIENTS))
+    parser.add_argument("--patients", type=int, help="only the first N patients (default: all of the section's)")
+    parser.add_argument("--modality", action="store_true", help="only the per-modality section, on every patient")
+    parser.add_argument("--with-ig", action="store_true", help="--modality: also the integrated-gradient shares")
+    parser.add_argument("--output", type=Path, help="--modality: write the tables here too")
     arguments = parser.parse_args()
     torch.set_num_threads(2)
+    if arguments.modality:
+        model = load_model("sts-gtv-ct-pet-mr")
+        patients = sorted(p.name for p in DATA.glob("STS_*"))[: arguments.patients]
+        report = modality_section(model, patients, arguments.with_ig)
+        print(report)
+        if arguments.output:
+            arguments.output.write_text(report + "\n")
+        return
     model = load_model("sts-gtv-ct-pet-mr")
     network, spec = model.network, model.spec
     roi, overlap = spec.patch_size, spec.overlap
@@ -87,7 +184,7 @@ def main() -> None:
         if hasattr(module, "reset_parameters") and module is not randomised:
             module.reset_parameters()
     rows, rng = [], np.random.default_rng(0)
-    for patient in TEST_PATIENTS[: arguments.patients]:
+    for patient in TEST_PATIENTS[: arguments.patients]:  # None: all of them
         images = case_images(DATA, patient, spec.input_names)
         truth = reference_mask(DATA, patient)
         started = time.perf_counter()

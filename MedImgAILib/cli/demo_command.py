@@ -186,7 +186,7 @@ def _segment_tumour(scene, logic, nodes, images, masks, arguments, report: DemoR
 def _explain_tumour(scene, logic, model, inputs, report: DemoReport, pictures: _Pictures) -> None:
     """Grad-CAM, test-time-augmentation uncertainty and per-modality attribution of the tumour, into the scene."""
     explainer = logic.ExplainLogic()
-    for method, options in (("gradcam", {}), ("tta", {"samples": 4}), ("modality-attribution", {"steps": 16})):
+    for method, options in (("gradcam", {}), ("tta", {"samples": 4}), ("modality-attribution", {})):
         outcome = explainer.explain(scene, inputs, model, method, name=f"GTV {method}", **options)
         table = outcome.result.table
         step = report.step(f"Explanation: {method}")
@@ -196,7 +196,7 @@ def _explain_tumour(scene, logic, model, inputs, report: DemoReport, pictures: _
             shares = table["modality_shares"]
             details = "; " + ", ".join(f"{name} {100 * share:.0f} %" for name, share in shares.items())
             for name, share in shares.items():
-                step.add(f"{name} share of the attribution", f"{100 * share:.0f} %")
+                step.add(f"{name}: share of the tumour evidence lost without it", f"{100 * share:.0f} %")
         elif "segment_confidence" in table and table["segment_confidence"]:
             details = f"; tumour confidence {table['segment_confidence'][0]['confidence']:.3f}"
             step.add("tumour confidence", f"{table['segment_confidence'][0]['confidence']:.3f}")

@@ -76,9 +76,13 @@ def _run(arguments: argparse.Namespace) -> int:
         from MedImgAILogic.command_snapshots import explanation_snapshot
 
         print(f"wrote {explanation_snapshot(images, result, arguments.snapshot)}")
+    for name, effect in result.table.get("modality_ablation", {}).items():
+        print(f"without {name}: {100 * effect['evidence_drop']:.0f} % of the tumour evidence lost, Dice to the full "
+              f"prediction {effect['dice_to_full']:.3f}, volume x{effect['volume_ratio']:.2f}")
     shares = result.table.get("modality_shares")
     if shares:
-        print("per-modality attribution: " + ", ".join(f"{name} {100 * share:.0f} %" for name, share in shares.items()))
+        print("which modality mattered (share of the evidence lost when it is taken away): "
+              + ", ".join(f"{name} {100 * share:.0f} %" for name, share in shares.items()))
     for region in result.table.get("segment_confidence", []):
         print(f"region {region['region']}: {region['voxels']} voxels, confidence {region['confidence']:.3f}")
     print(f"{result.method} in {result.runtime_s:.1f} s (estimated {result.table['estimate']['seconds']:.0f} s)")

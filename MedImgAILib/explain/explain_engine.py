@@ -21,7 +21,7 @@ from MedImgAILib.explain.gradient_attribution import (
     vanilla_gradient,
 )
 from MedImgAILib.explain.methods import METHODS
-from MedImgAILib.explain.modality_attribution import modality_shares
+from MedImgAILib.explain.modality_ablation import ablate_modalities, ablation_shares
 from MedImgAILib.explain.occlusion import occlusion_sensitivity
 from MedImgAILib.explain.target import Target, region_of
 from MedImgAILib.explain.uncertainty import (
@@ -42,9 +42,10 @@ __all__ = ["CostEstimate", "ExplanationResult", "METHODS", "estimate_cost", "exp
 
 
 # Forward-pass equivalents per window containing the target (backward ~ 2 forwards).
-WINDOW_COST = {"gradcam": 3, "gradcampp": 3, "gradient": 3, "ig": 3, "smoothgrad": 3, "modality-attribution": 3,
-               "occlusion": 1}
+WINDOW_COST = {"gradcam": 3, "gradcampp": 3, "gradient": 3, "ig": 3, "smoothgrad": 3, "occlusion": 1}
 OCCLUSION_BLOCK = (8, 8, 4)
+# How an input is taken away for "which modality mattered"; chosen by benchmarks/explain_faithfulness.py --modality.
+ABLATION_REPLACEMENT = "mean"
 
 
 @dataclass
@@ -107,6 +108,8 @@ def estimate_cost(model: LoadedModel, prepared: ModelInput, method: str, steps: 
         passes = samples * len(windows)
     elif method == "ig":
         passes = steps * relevant * WINDOW_COST[method]
+    elif method == "modality-attribution":
+        passes = len(model.spec.inputs) * len(windows)
     elif method == "smoothgrad":
         passes = samples * relevant * WINDOW_COST[method]
     elif method == "occlusion":
@@ -137,7 +140,8 @@ def explain(model: LoadedModel, images: Mapping[str, sitk.Image], method: str, t
     roi, overlap = model.spec.patch_size, model.spec.overlap
     volume = torch.from_numpy(prepared.array[None])
     progress(Progress(0.0, "predicting the target region"))
-    prediction = run_sliding_window(network, volume, roi, overlap, cancel=cancel)[0].argmax(0).numpy()
+    logits = run_sliding_window(network, volume, roi, overlap, cancel=cancel)
+    prediction = logits[0].argmax(0).numpy()
     region = region_of(prediction, channel, component)
     estimate = estimate_cost(model, prepared, method, steps, samples, region)
     progress(Progress(0.05, f"{method}: estimated {estimate}"))
@@ -164,7 +168,7 @@ def explain(model: LoadedModel, images: Mapping[str, sitk.Image], method: str, t
         kwargs = {"samples": samples} if method == "smoothgrad" else {}
         gradient = function(network, volume, target, roi, overlap, progress=sub, cancel=cancel, **kwargs)
         maps[method] = _on_reference(np.abs(gradient).sum(axis=0), prepared)
-    elif method in ("ig", "modality-attribution"):
+    elif method == "ig":
         baseline = blurred_baseline(volume)
         attribution = integrated_gradients(network, volume, target, roi, overlap, baseline, steps=steps,
                                            progress=sub, cancel=cancel)
@@ -172,11 +176,19 @@ def explain(model: LoadedModel, images: Mapping[str, sitk.Image], method: str, t
         baseline_score = target_score(network, baseline, target, roi, overlap)
         table["completeness"] = {"sum_of_attributions": float(attribution.sum()), "score": score,
                                  "baseline_score": baseline_score}
-        table["modality_shares"] = modality_shares(attribution, model.spec.input_names)
-        if method == "ig":
-            maps["ig"] = _on_reference(attribution.sum(axis=0), prepared)
+        # No per-input shares from these maps: their sums follow each input's normalised scale and the baseline,
+        # not what the model needs (see modality_ablation); "modality-attribution" answers that.
+        maps["ig"] = _on_reference(attribution.sum(axis=0), prepared)
         for name, channel_map in zip(model.spec.input_names, attribution):
             maps[f"ig {name}"] = _on_reference(channel_map, prepared)
+    elif method == "modality-attribution":
+        effects, carried = ablate_modalities(network, volume, logits, target, roi, overlap, model.spec.input_names,
+                                             ABLATION_REPLACEMENT, sub, cancel)
+        table["modality_ablation"] = {effect.name: effect.as_dict() for effect in effects}
+        table["modality_shares"] = ablation_shares(effects)
+        table["modality_method"] = f"ablation: each input replaced by its {ABLATION_REPLACEMENT} in turn"
+        for name, carried_map in carried.items():
+            maps[f"ablation {name}"] = _on_reference(carried_map, prepared)
     else:
         generator = tta_samples if method == "tta" else mc_dropout_samples
         summary = summarise_samples(generator(network, volume, roi, overlap, samples, progress=sub, cancel=cancel),

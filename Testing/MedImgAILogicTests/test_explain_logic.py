@@ -19,14 +19,16 @@ def test_explaining_a_segment_adds_aligned_maps_and_a_table(a_scene, the_sample_
     segmentation = SegmentationLogic().segment(a_scene, the_sample_nodes, the_shipped_model).segmentation_node
     segment_id = segmentation.GetSegmentation().GetNthSegmentID(0)
     outcome = ExplainLogic().explain(a_scene, the_sample_nodes, None, "modality-attribution",
-                                     target_segment=(segmentation, segment_id), steps=8)
-    assert [n.GetName() for n in outcome.map_nodes] == [f"CT modality-attribution ig {m}" for m in ("CT", "PET", "MR")]
+                                     target_segment=(segmentation, segment_id))
+    assert [n.GetName() for n in outcome.map_nodes] == [f"CT modality-attribution ablation {m}"
+                                                        for m in ("CT", "PET", "MR")]
     for node in outcome.map_nodes:
         assert node.GetImageData().GetDimensions() == (161, 143, 48)
         assert node.GetDisplayNode().GetColorNodeID() == "vtkMRMLColorTableNodeFileInferno.txt"
     table = outcome.table_node.GetTable()
     items = [table.GetValue(row, 0).ToString() for row in range(table.GetNumberOfRows())]
-    assert {"attribution share CT", "attribution share PET", "attribution share MR"} <= set(items)
+    assert {"share of the evidence CT", "share of the evidence PET", "share of the evidence MR",
+            "evidence lost without PET", "Dice to the full prediction without MR"} <= set(items)
     assert red.GetForegroundVolumeID() == outcome.map_nodes[0].GetID()
 
 

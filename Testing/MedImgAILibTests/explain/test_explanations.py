@@ -69,16 +69,74 @@ def test_gradcam_of_a_randomised_model_differs(a_gradcam, the_shipped_model, the
     assert stats.spearmanr(a, b).statistic < 0.5
 
 
-def test_integrated_gradients_are_complete_and_split_between_modalities(the_shipped_model, the_sample_images):
-    result = explain(the_shipped_model, the_sample_images, "modality-attribution", steps=32)
+def test_integrated_gradients_are_complete(the_shipped_model, the_sample_images):
+    result = explain(the_shipped_model, the_sample_images, "ig", steps=32)
     completeness = result.table["completeness"]
     difference = completeness["score"] - completeness["baseline_score"]
     assert abs(completeness["sum_of_attributions"] - difference) <= 0.05 * abs(difference)
-    shares = result.table["modality_shares"]
-    assert list(shares) == ["CT", "PET", "MR"] and sum(shares.values()) == pytest.approx(1.0)
-    assert set(result.maps) == {"ig CT", "ig PET", "ig MR"}
+    assert "modality_shares" not in result.table  # their per-input sums follow scale, not importance (issue 19)
+    assert set(result.maps) == {"ig", "ig CT", "ig PET", "ig MR"}
     for image in result.maps.values():
         assert_on_reference_grid(image, the_sample_images["CT"])
+
+
+def _constant_like(image: sitk.Image) -> sitk.Image:
+    constant = sitk.Image(image.GetSize(), sitk.sitkFloat32) + float(np.median(sitk.GetArrayViewFromImage(image)))
+    constant.CopyInformation(image)
+    return constant
+
+
+def _dice_lost_without_each_input(model, images, truth) -> dict[str, float]:
+    """Issue 19's reference: the Dice against the expert contour lost when one input becomes a constant image."""
+    from MedImgAILib.inference import Segmenter
+    from MedImgAILib.metrics import dice
+
+    segmenter = Segmenter(model, "cpu")
+
+    def dice_to_truth(inputs) -> float:
+        labels = segmenter(inputs, output_grid=truth).labelmap
+        return dice(sitk.GetArrayViewFromImage(labels) > 0, sitk.GetArrayViewFromImage(truth) > 0)
+
+    full = dice_to_truth(images)
+    return {name: full - dice_to_truth({**images, name: _constant_like(images[name])}) for name in images}
+
+
+@pytest.mark.parametrize("patient", ["STS_002", "STS_038"])
+def test_which_modality_mattered_agrees_with_taking_it_away(the_shipped_model, patient):
+    """The top share is the input whose removal costs the most Dice; one that costs nothing gets a share near 0."""
+    from shared_data import shared_path
+
+    case = shared_path("sts-multimodal", patient)
+    images = {name: read_image(case / f"{prefix}_image.nii.gz") for name, prefix in (("CT", "CT"), ("PET", "PET"),
+                                                                                    ("MR", "MR_T1"))}
+    truth = read_image(case / "CT_mask.nii.gz")
+    result = explain(the_shipped_model, images, "modality-attribution")
+    shares, effects = result.table["modality_shares"], result.table["modality_ablation"]
+    lost = _dice_lost_without_each_input(the_shipped_model, images, truth)
+    assert max(shares, key=shares.get) == max(lost, key=lost.get)
+    assert sum(shares.values()) == pytest.approx(1.0)
+    for name in images:
+        if abs(lost[name]) < 0.01 and effects[name]["dice_to_full"] > 0.98:  # nothing changes without it
+            assert shares[name] < 0.1
+    assert set(result.maps) == {"ablation CT", "ablation PET", "ablation MR"}
+    for image in result.maps.values():
+        assert_on_reference_grid(image, images["CT"])
+
+
+def test_a_maps_maximum_moves_with_the_tumour(the_shipped_model, the_sample_images, a_gradcam):
+    """Every input's content translated by 15 mm along L: the Grad-CAM maximum follows (within two model voxels)."""
+    shift = np.array([15.0, 0.0, 0.0])
+    moved = {name: sitk.Resample(image, image, sitk.TranslationTransform(3, tuple(-shift)), sitk.sitkLinear,
+                                 float(np.min(sitk.GetArrayViewFromImage(image))))
+             for name, image in the_sample_images.items()}
+    after = explain(the_shipped_model, moved, "gradcam").maps["gradcam"]
+
+    def maximum(image: sitk.Image) -> np.ndarray:
+        k, j, i = np.unravel_index(int(np.argmax(sitk.GetArrayViewFromImage(image))), image.GetSize()[::-1])
+        return np.array(image.TransformIndexToPhysicalPoint((int(i), int(j), int(k))))
+
+    travelled = maximum(after) - maximum(a_gradcam.maps["gradcam"])
+    assert np.linalg.norm(travelled - shift) <= 2 * 3.27
 
 
 @pytest.mark.parametrize("method", ["tta", "mcdropout"])
