@@ -83,15 +83,25 @@ def deletion_auc(network, volume, baseline, target, roi, overlap, ranking: np.nd
     return float(np.trapezoid(scores, FRACTIONS) / FRACTIONS[-1])
 
 
-def _constant_like(image: sitk.Image) -> sitk.Image:
-    median = float(np.median(sitk.GetArrayViewFromImage(image)))
-    constant = sitk.Image(image.GetSize(), sitk.sitkFloat32) + median
-    constant.CopyInformation(image)
-    return constant
+def _dice_on_truth_grid(network, spec, prepared, array, truth) -> float:
+    from MedImgAILib.inference.back_mapping import most_probable, probabilities_on
+
+    logits = run_sliding_window(network, torch.from_numpy(array[None]), spec.patch_size, spec.overlap)
+    labels = most_probable(probabilities_on(truth, torch.softmax(logits[0], dim=0).numpy(), prepared.grid), [1])
+    return float(dice(labels > 0, sitk.GetArrayViewFromImage(truth) > 0))
 
 
-def _dice_to(result, truth) -> float:
-    return float(dice(sitk.GetArrayViewFromImage(result.labelmap) > 0, sitk.GetArrayViewFromImage(truth) > 0))
+def _dice_lost_with_a_constant_input(network, spec, prepared, truth) -> tuple[float, dict[str, float]]:
+    """Issue 19's reference: Dice to the expert contour with every input, and lost when one input is a constant
+    image at its median (set on the model input: MedImgAI refuses a blank image; normalisation is monotonic, so
+    the normalised median is the median's normalised value)."""
+    full = _dice_on_truth_grid(network, spec, prepared, prepared.array, truth)
+    lost = {}
+    for index, name in enumerate(spec.input_names):
+        constant = prepared.array.copy()
+        constant[index] = np.median(constant[index])
+        lost[name] = full - _dice_on_truth_grid(network, spec, prepared, constant, truth)
+    return full, lost
 
 
 def _ig_shares(network, volume, target, roi, overlap, names) -> dict[str, float]:
@@ -108,11 +118,10 @@ def modality_section(model, patients, with_ig: bool) -> str:
     for patient in patients:
         images, truth = case_images(DATA, patient, names), reference_mask(DATA, patient)
         started = time.perf_counter()
-        full_dice = _dice_to(segmenter(images, output_grid=truth), truth)
+        segmenter(images)
         inference_s = time.perf_counter() - started
-        drops = {name: full_dice - _dice_to(segmenter({**images, name: _constant_like(images[name])},
-                                                      output_grid=truth), truth) for name in names}
         prepared = prepare_model_input(spec, images)
+        full_dice, drops = _dice_lost_with_a_constant_input(network, spec, prepared, truth)
         volume = torch.from_numpy(prepared.array[None])
         logits = run_sliding_window(network, volume, spec.patch_size, spec.overlap)
         target = Target(1, region_of(logits[0].argmax(0).numpy(), 1))
