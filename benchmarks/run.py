@@ -37,19 +37,26 @@ MS = SHARED / "ms-longitudinal" / "patient01"
 MODEL = "sts-gtv-ct-pet-mr"
 
 
+def _status_mib(field: str) -> float | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def peak_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident set. Linux: VmHWM (getrusage's maxrss keeps the parent's peak across exec)."""
+    peak = _status_mib("VmHWM")
+    return peak if peak is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def current_mib() -> float:
     """The resident set now (Linux), so that a job's growth is its peak over what it held when it started."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return peak_mib()
+    current = _status_mib("VmRSS")
+    return current if current is not None else peak_mib()
 
 
 # ---------------------------------------------------------------- cases (built inside each job's process)
@@ -182,6 +189,8 @@ def job_register(preset: str, pair: str) -> dict:
 def job_dicom(reader: str) -> dict:
     import SimpleITK as sitk
 
+    from MedImgAILib.io.dicom_series import read_dicom_series
+
     folder = SHARED / "sts-dicom" / "STS_002" / "CT" / "image"
     ready = current_mib()
     started = time.perf_counter()
@@ -190,8 +199,6 @@ def job_dicom(reader: str) -> dict:
         series.SetFileNames(sitk.ImageSeriesReader.GetGDCMSeriesFileNames(str(folder)))
         series.Execute()
     else:
-        from MedImgAILib.io.dicom_series import read_dicom_series
-
         read_dicom_series(folder)
     return {"seconds": time.perf_counter() - started, "peak_mib": peak_mib(), "growth_mib": peak_mib() - ready}
 
