@@ -55,7 +55,8 @@ def _threshold(arguments: argparse.Namespace) -> float | None:
     path = arguments.tuning / TUNING_FILE
     if not path.is_file():
         raise InputError(path, "not found: run the tuning stage first (medimgai train --stage tuning ...)")
-    return float(json.loads(path.read_text())["threshold"])
+    threshold = json.loads(path.read_text())["threshold"]
+    return None if threshold is None else float(threshold)
 
 
 def run(arguments: argparse.Namespace) -> int:
@@ -96,8 +97,10 @@ def run(arguments: argparse.Namespace) -> int:
         tuning = choose_foreground_threshold(model, arguments.data, stage.evaluated_patients, progress=progress)
         (arguments.output / TUNING_FILE).write_text(json.dumps({**tuning, "command": training["command"],
                                                                 "minutes": training["minutes"]}, indent=1) + "\n")
-        chosen = tuning["candidates"][f"{tuning['threshold']:.2f}"]
-        print(f"foreground threshold {tuning['threshold']:.2f}: tuning Dice mean {chosen['mean']:.3f} "
+        best = tuning["candidates"][f"{tuning['best']:.2f}"]
+        verdict = "declared" if tuning["threshold"] is not None else \
+            f"not declared (less than {tuning['minimum_gain']} better than 0.50: the most probable class is kept)"
+        print(f"best foreground threshold {tuning['best']:.2f}, {verdict}: tuning Dice mean {best['mean']:.3f} "
               f"(0.50: {tuning['default_mean']:.3f})")
         return 0
     print(f"evaluating {model.spec.id} on the test patients", file=sys.stderr)

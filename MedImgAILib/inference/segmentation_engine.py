@@ -71,7 +71,8 @@ class Segmenter:
         window = spec.inference.shape if spec.is_whole_volume else spec.patch_size
         return estimate_inference_memory(self.model.network, len(spec.inputs), len(spec.labels) + 1,
                                          int(np.prod(prepared.array.shape[1:])), int(np.prod(window)),
-                                         self.window_batch(prepared))
+                                         self.window_batch(prepared),
+                                         result_voxels=int(np.prod(prepared.reference.GetSize())))
 
     def _model_grid(self, images: Mapping[str, sitk.Image], transforms: Mapping[str, sitk.Transform],
                     progress: ProgressCallback, cancel: CancelToken | None

@@ -22,15 +22,19 @@ from MedImgAILib.runtime import Progress, ProgressCallback, no_progress
 from MedImgAILib.training.evaluation import summarize
 from MedImgAILib.training.sts_cases import case_images, reference_mask
 
-__all__ = ["CANDIDATES", "choose_foreground_threshold"]
+__all__ = ["CANDIDATES", "MINIMUM_GAIN", "choose_foreground_threshold"]
 
 CANDIDATES = tuple(round(t, 2) for t in np.arange(0.3, 0.951, 0.05))
+# A threshold other than 0.5 (the most probable class) is declared only when it raises the tuning patients' mean
+# Dice by at least this much: with six patients, smaller differences are noise.
+MINIMUM_GAIN = 0.01
 
 
 def choose_foreground_threshold(model: LoadedModel, data_folder: Path, patients: Sequence[str],
                                 candidates: Sequence[float] = CANDIDATES,
                                 progress: ProgressCallback = no_progress) -> dict:
-    """{"threshold": best candidate by mean Dice (the lower one of equals), "candidates": {threshold: summary}}."""
+    """{"threshold": the best candidate by mean Dice (the lower one of equals) if it beats 0.5 by MINIMUM_GAIN,
+    else None (the most probable class); "best": that candidate; "candidates": {threshold: summary}}."""
     declared = PostProcessing(**{k: v for k, v in model.spec.postprocessing.items() if k != "foreground_threshold"})
     segmenter = Segmenter(model, device="cpu", postprocessing=PostProcessing())
     probabilities, truths = {}, {}
@@ -52,6 +56,7 @@ def choose_foreground_threshold(model: LoadedModel, data_folder: Path, patients:
         table[f"{threshold:.2f}"] = summarize(scores, ratios)
     best = max(table, key=lambda t: (table[t]["mean"], -float(t)))
     default = table.get("0.50")
-    return {"threshold": float(best), "patients": list(patients), "candidates": table,
-            "default_mean": None if default is None else default["mean"],
+    worth_it = default is None or table[best]["mean"] - default["mean"] >= MINIMUM_GAIN
+    return {"threshold": float(best) if worth_it else None, "best": float(best), "minimum_gain": MINIMUM_GAIN,
+            "patients": list(patients), "candidates": table, "default_mean": None if default is None else default["mean"],
             "postprocessing": dataclasses.asdict(declared)}

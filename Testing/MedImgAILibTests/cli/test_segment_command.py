@@ -99,8 +99,8 @@ def test_the_pet_only_model_segments_a_pet_ct_onto_the_ct_grid(tmp_path, an_sts_
     seg = sitk.ReadImage(str(tmp_path / "seg.nii.gz"))
     truth = sitk.ReadImage(str(case / "CT_mask.nii.gz"))
     assert seg.GetSize() == truth.GetSize() and seg.GetOrigin() == truth.GetOrigin()
-    # the model card's validation Dice for this patient is 0.780
-    assert dice(sitk.GetArrayFromImage(seg) > 0, sitk.GetArrayFromImage(truth) > 0) > 0.75
+    # the model card gives this test patient's Dice (0.754)
+    assert dice(sitk.GetArrayFromImage(seg) > 0, sitk.GetArrayFromImage(truth) > 0) > 0.7
 
 
 def test_an_output_grid_elsewhere_is_refused_and_nothing_is_written(tmp_path, an_sts_nifti_case):

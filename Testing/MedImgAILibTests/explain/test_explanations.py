@@ -45,7 +45,8 @@ def test_gradcam_lies_on_the_ct_grid_and_points_at_the_tumour(a_gradcam, the_sam
     cam = a_gradcam.maps["gradcam"]
     assert_on_reference_grid(cam, the_sample_images["CT"])
     values = sitk.GetArrayViewFromImage(cam)
-    assert values.min() >= 0 and values.max() == pytest.approx(1.0, abs=0.02)
+    # 1 at the maximum on the model grid; mapped onto the CT grid by linear interpolation, a little less
+    assert values.min() >= 0 and 0.95 <= values.max() <= 1.0 + 1e-6
     peak = np.unravel_index(np.argmax(values), values.shape)
     truth = sitk.GetArrayFromImage(read_image(an_sts_nifti_case / "CT_mask.nii.gz")) > 0
     distance_mm = sitk.GetArrayFromImage(sitk.SignedMaurerDistanceMap(

@@ -24,7 +24,7 @@ def test_the_labelmap_lies_on_the_reference_grid_and_reproduces_the_cards_dice(t
     for name in ("GetSize", "GetSpacing", "GetOrigin", "GetDirection"):
         assert getattr(result.labelmap, name)() == getattr(images["CT"], name)()
         assert getattr(result.probabilities, name)() == getattr(images["CT"], name)()
-    card = json.loads((resources_folder() / "Models" / MODEL_ID / "docs" / "validation.json").read_text())
+    card = json.loads((resources_folder() / "Models" / MODEL_ID / "docs" / "evaluation.json").read_text())
     measured = dice(sitk.GetArrayViewFromImage(result.labelmap) > 0, sitk.GetArrayViewFromImage(truth) > 0)
     assert measured == pytest.approx(card["per_patient"]["STS_002"], abs=1e-3)
     probabilities = sitk.GetArrayViewFromImage(result.probabilities)

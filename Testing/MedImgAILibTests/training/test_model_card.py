@@ -25,8 +25,8 @@ def training():
 def tuning():
     candidates = {"0.50": summarize(dict(zip(TUNING_PATIENTS, [0.7] * 6)), dict(zip(TUNING_PATIENTS, [1.3] * 6))),
                   "0.70": summarize(dict(zip(TUNING_PATIENTS, [0.8] * 6)), dict(zip(TUNING_PATIENTS, [1.1] * 6)))}
-    return {"threshold": 0.7, "patients": list(TUNING_PATIENTS), "candidates": candidates, "default_mean": 0.7,
-            "minutes": 40.2, "command": "medimgai train --stage tuning ..."}
+    return {"threshold": 0.7, "best": 0.7, "minimum_gain": 0.01, "patients": list(TUNING_PATIENTS),
+            "candidates": candidates, "default_mean": 0.7, "minutes": 40.2, "command": "medimgai train --stage tuning ..."}
 
 
 def _card(evaluation, comparisons, training, tuning, variant="ct-pet-mr"):
@@ -55,6 +55,15 @@ def test_comparisons_use_only_the_patients_both_were_evaluated_on(training, tuni
     assert "Against previous (trained on 20 patients), on the 3 test patients both were evaluated on: mean Dice " \
            "0.700 against 0.767 (-0.067)." in card
     assert "| STS_005 | 0.700 | 1.00 | - |" in card
+
+
+def test_a_threshold_not_worth_declaring_is_said_so(training, tuning):
+    flat = {**tuning, "threshold": None, "best": 0.3, "candidates": {**tuning["candidates"], "0.30": summarize(
+        dict(zip(TUNING_PATIENTS, [0.705] * 6)), dict(zip(TUNING_PATIENTS, [1.0] * 6)))}}
+    flat["candidates"].pop("0.70")
+    card = _card(_evaluation("sts-gtv-ct-pet-mr", [0.8] * 12), {}, training, flat)
+    assert "Not declared: the best threshold, 0.30, gives a tuning Dice of 0.705 against 0.700 at 0.50" in card
+    assert "more probable than background" in card and "| **0.30** | 0.705 |" in card
 
 
 def test_a_single_input_card_without_tuning_sets_no_target(training):
