@@ -1,4 +1,5 @@
-"""Whether two images' fields of view share any space at all, exactly (no sampling)."""
+"""An image's field of view in physical space: its extent along L, P, S, and whether two fields of view share any
+space at all, exactly (no sampling)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,15 @@ import itertools
 import numpy as np
 import SimpleITK as sitk
 
-__all__ = ["fields_of_view_intersect"]
+__all__ = ["fields_of_view_intersect", "physical_extent_mm"]
+
+
+def physical_extent_mm(image) -> np.ndarray:
+    """The extent (mm) along L, P and S of the box around the image's voxels (their outer faces). image: a
+    SimpleITK image, or an ImageFileReader after ReadImageInformation() (only the header is needed)."""
+    direction = np.array(image.GetDirection()).reshape(3, 3)
+    edges = direction * (np.array(image.GetSpacing()) * np.array(image.GetSize()))  # one column per image axis
+    return np.abs(edges).sum(axis=1)
 
 
 def _corners(image: sitk.Image) -> list[tuple[float, ...]]:

@@ -4,24 +4,15 @@ that asks for a region of interest."""
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import SimpleITK as sitk
 
+from MedImgAILib.geometry.field_of_view import physical_extent_mm
 from MedImgAILib.models.model_spec import ModelSpec
 
-__all__ = ["MUCH_LARGER", "field_of_view_warning", "physical_extent_mm"]
+__all__ = ["MUCH_LARGER", "field_of_view_warning"]
 
 MUCH_LARGER = 1.5  # an input extent above this multiple of the largest training extent, along any axis, warns
-
-
-def physical_extent_mm(image: sitk.Image) -> np.ndarray:
-    """The extent (mm) along L, P and S of the box around the image's voxels (their outer faces)."""
-    size = np.array(image.GetSize(), float)
-    corners = np.array([image.TransformContinuousIndexToPhysicalPoint([float(v) for v in corner])
-                        for corner in itertools.product(*zip(-0.5 * np.ones(3), size - 0.5))])
-    return corners.max(axis=0) - corners.min(axis=0)
 
 
 def field_of_view_warning(spec: ModelSpec, reference: sitk.Image) -> str | None:

@@ -15,8 +15,8 @@ import torch
 from MedImgAILib.runtime.devices import resolve_device
 from MedImgAILib.inference.field_of_view import field_of_view_warning
 from MedImgAILib.inference.input_alignment import InputAlignment, align_inputs
-from MedImgAILib.inference.memory_estimate import MemoryEstimate, estimate_inference_memory, window_bytes
-from MedImgAILib.inference.window_batch import choose_window_batch
+from MedImgAILib.inference.memory_estimate import MemoryEstimate, estimate_inference_memory
+from MedImgAILib.inference.window_batch import scan_window_batch
 from MedImgAILib.inference.back_mapping import most_probable, probabilities_on, probabilities_on_region
 from MedImgAILib.inference.model_grid import AxisOrder, IndexBox, axis_order, model_grid
 from MedImgAILib.inference.model_input import ModelInput, check_inputs, prepare_model_input
@@ -61,17 +61,15 @@ class Segmenter:
             return 1
         if self.sw_batch_size is not None:
             return self.sw_batch_size
-        from MedImgAILib.inference.sliding_window import count_windows
+        return scan_window_batch(self.device, prepared.array.shape[1:], spec.patch_size, spec.overlap)
 
-        return choose_window_batch(self.device, window_bytes(int(np.prod(spec.patch_size))),
-                                   count_windows(prepared.array.shape[1:], spec.patch_size, spec.overlap))
-
-    def estimate_memory(self, prepared: ModelInput) -> MemoryEstimate:
+    def estimate_memory(self, prepared: ModelInput, window_batch: int | None = None) -> MemoryEstimate:
+        """window_batch: the windows per call the run will use (default: window_batch(prepared))."""
         spec = self.model.spec
         window = spec.inference.shape if spec.is_whole_volume else spec.patch_size
         return estimate_inference_memory(self.model.network, len(spec.inputs), len(spec.labels) + 1,
                                          int(np.prod(prepared.array.shape[1:])), int(np.prod(window)),
-                                         self.window_batch(prepared),
+                                         window_batch or self.window_batch(prepared),
                                          result_voxels=int(np.prod(prepared.reference.GetSize())))
 
     def _model_grid(self, images: Mapping[str, sitk.Image], transforms: Mapping[str, sitk.Transform],
@@ -127,7 +125,8 @@ class Segmenter:
         transforms = {name: a.result.transform for name, a in alignments.items()}
         grid, order, region, located = self._model_grid(images, transforms, progress, cancel)
         prepared = prepare_model_input(spec, images, transforms, grid=grid, checked=True)
-        estimate = self.estimate_memory(prepared)
+        window_batch = self.window_batch(prepared)
+        estimate = self.estimate_memory(prepared, window_batch)
         progress(Progress(0.04, f"running on {self.device} (estimated memory {estimate})"))
         if cancel is not None:
             cancel.raise_if_cancelled()
@@ -141,8 +140,8 @@ class Segmenter:
             from MedImgAILib.inference.sliding_window import run_sliding_window  # MONAI: imported when needed
 
             volume = torch.from_numpy(prepared.array[None]).to(self.device)
-            logits = run_sliding_window(network, volume, spec.patch_size, spec.overlap, self.window_batch(prepared),
-                                        progress, cancel, fraction_range=(0.05, 0.9))
+            logits = run_sliding_window(network, volume, spec.patch_size, spec.overlap, window_batch, progress,
+                                        cancel, fraction_range=(0.05, 0.9))
             probabilities = class_probabilities(logits, output)[0].numpy()
         progress(Progress(0.9, "postprocessing"))
         target = output_grid if output_grid is not None else prepared.reference
@@ -171,7 +170,7 @@ class Segmenter:
             "device": str(self.device),
             "runtime_s": round(time.perf_counter() - started, 3),
             "estimated_memory_mib": round(estimate.total_bytes / 2**20),
-            "window_batch": self.window_batch(prepared),
+            "window_batch": window_batch,
             "postprocessing": dataclasses.asdict(self.postprocessing),
             "inputs": list(spec.input_names),
             "host": platform.node(),

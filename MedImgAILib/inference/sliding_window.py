@@ -8,22 +8,10 @@ from typing import Sequence
 import torch
 from monai.inferers import sliding_window_inference
 
-from MedImgAILib.inference.memory_estimate import window_bytes
-from MedImgAILib.inference.window_batch import choose_window_batch, run_windows
+from MedImgAILib.inference.window_batch import count_windows, run_windows, scan_window_batch
 from MedImgAILib.runtime import CancelToken, Progress, ProgressCallback, no_progress, scaled_progress
 
-__all__ = ["count_windows", "run_sliding_window"]
-
-
-def count_windows(size: Sequence[int], roi: Sequence[int], overlap: float) -> int:
-    """How many windows MONAI's scan visits for an image of size with windows of roi (after padding)."""
-    total = 1
-    for length, window in zip(size, roi):
-        if length <= window:
-            continue
-        interval = max(int(window * (1 - overlap)), 1)
-        total *= math.ceil((length - window) / interval) + 1
-    return total
+__all__ = ["run_sliding_window"]
 
 
 def run_sliding_window(network: torch.nn.Module, volume: torch.Tensor, roi: Sequence[int], overlap: float,
@@ -32,10 +20,9 @@ def run_sliding_window(network: torch.nn.Module, volume: torch.Tensor, roi: Sequ
                        fraction_range: tuple[float, float] = (0.0, 1.0)) -> torch.Tensor:
     """Logits for volume (1, C, i, j, k); progress covers fraction_range of the caller's whole job.
     sw_batch_size None: the windows per network call that suit the volume's device (window_batch)."""
-    windows = count_windows(volume.shape[2:], roi, overlap)
     if sw_batch_size is None:
-        sw_batch_size = choose_window_batch(volume.device, window_bytes(math.prod(roi)), windows)
-    batches = math.ceil(windows / sw_batch_size)
+        sw_batch_size = scan_window_batch(volume.device, volume.shape[2:], roi, overlap)
+    batches = math.ceil(count_windows(volume.shape[2:], roi, overlap) / sw_batch_size)
     done = 0
     progress = scaled_progress(progress, *fraction_range)
 

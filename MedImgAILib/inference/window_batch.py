@@ -8,9 +8,14 @@ twice) rather than alone. On a GPU the batch is as large as a quarter of the fre
 
 from __future__ import annotations
 
+import math
+from typing import Sequence
+
 import torch
 
-__all__ = ["CPU_WINDOW_BATCH", "choose_window_batch", "run_windows"]
+from MedImgAILib.inference.memory_estimate import window_bytes
+
+__all__ = ["CPU_WINDOW_BATCH", "choose_window_batch", "count_windows", "run_windows", "scan_window_batch"]
 
 CPU_WINDOW_BATCH = 4
 MAXIMUM_WINDOW_BATCH = 32
@@ -24,6 +29,22 @@ def choose_window_batch(device: torch.device, bytes_per_window: int, windows: in
     else:
         batch = CPU_WINDOW_BATCH
     return max(1, min(batch, MAXIMUM_WINDOW_BATCH, windows))
+
+
+def count_windows(size: Sequence[int], roi: Sequence[int], overlap: float) -> int:
+    """How many windows MONAI's scan visits for an image of size with windows of roi (after padding)."""
+    total = 1
+    for length, window in zip(size, roi):
+        if length <= window:
+            continue
+        interval = max(int(window * (1 - overlap)), 1)
+        total *= math.ceil((length - window) / interval) + 1
+    return total
+
+
+def scan_window_batch(device: torch.device, size: Sequence[int], roi: Sequence[int], overlap: float) -> int:
+    """choose_window_batch for a sliding-window scan of an image of size (model grid) with windows of roi."""
+    return choose_window_batch(device, window_bytes(math.prod(roi)), count_windows(size, roi, overlap))
 
 
 def run_windows(network: torch.nn.Module, windows: torch.Tensor) -> torch.Tensor:

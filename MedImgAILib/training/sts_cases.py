@@ -9,7 +9,7 @@ import numpy as np
 import SimpleITK as sitk
 
 from MedImgAILib.errors import InputError
-from MedImgAILib.inference.field_of_view import physical_extent_mm
+from MedImgAILib.geometry.field_of_view import physical_extent_mm
 from MedImgAILib.inference.model_grid import resample_onto
 from MedImgAILib.inference.model_input import prepare_model_input
 from MedImgAILib.io import read_image
@@ -47,8 +47,11 @@ def prepare_case(data_folder: Path, patient: str, spec: ModelSpec) -> PreparedCa
 
 def training_field_of_view_mm(data_folder: Path, patients, input_name: str) -> list[float]:
     """The largest extent (mm, along L, P, S) of input_name's image among the patients: the field of view the
-    model was trained on, declared so that much larger inputs get a warning."""
-    folder = Path(data_folder)
-    extents = [physical_extent_mm(sitk.ReadImage(str(folder / p / f"{DATA_FILE_PREFIX[input_name]}_image.nii.gz")))
-               for p in patients]
+    model was trained on, declared so that much larger inputs get a warning. Only the headers are read."""
+    extents = []
+    for patient in patients:
+        header = sitk.ImageFileReader()
+        header.SetFileName(str(Path(data_folder) / patient / f"{DATA_FILE_PREFIX[input_name]}_image.nii.gz"))
+        header.ReadImageInformation()
+        extents.append(physical_extent_mm(header))
     return [round(float(v), 1) for v in np.max(extents, axis=0)]
