@@ -8,7 +8,8 @@ import torch.nn.functional as functional
 
 from MedImgAILib.errors import InputError
 from MedImgAILib.explain.target import Target
-from MedImgAILib.explain.windows import blending_windows
+from MedImgAILib.explain.gradient_attribution import gradient_batch, relevant_windows
+from MedImgAILib.inference.window_batch import run_windows
 from MedImgAILib.runtime import CancelToken, Progress, ProgressCallback, no_progress
 
 __all__ = ["default_cam_layer", "grad_cam"]
@@ -47,19 +48,25 @@ def grad_cam(network: torch.nn.Module, volume: torch.Tensor, target: Target, roi
     captured: dict[str, torch.Tensor] = {}
     handle = modules[layer].register_forward_hook(lambda module, inputs, output: captured.__setitem__("a", output))
     cam_volume = torch.zeros(volume.shape[2:])
-    windows = [w for w in blending_windows(volume.shape[2:], roi, overlap) if target.region[w.slices].any()]
+    windows = relevant_windows(volume, target, roi, overlap)
+    batch, done = gradient_batch(volume, roi), 0
     try:
-        for index, window in enumerate(windows):
+        for start in range(0, len(windows), batch):
             if cancel is not None:
                 cancel.raise_if_cancelled()
-            inputs = volume[(slice(None), slice(None), *window.slices)]
+            chunk = windows[start:start + batch]
+            inputs = torch.cat([volume[(slice(None), slice(None), *window.slices)] for window in chunk])
+            masks = torch.stack([target.window_mask(window) for window in chunk])
             with torch.enable_grad():
-                score = target.window_score(network(inputs), window.weight, window.slices).sum()
+                score = target.score(run_windows(network, inputs), masks).sum()
                 (gradient,) = torch.autograd.grad(score, captured["a"])
-            cam = _cam(captured["a"].detach(), gradient, plus_plus)
-            cam = functional.interpolate(cam, size=tuple(roi), mode="trilinear", align_corners=False)[0, 0]
-            cam_volume[window.slices] += cam * window.weight
-            progress(Progress((index + 1) / max(len(windows), 1), f"grad-cam window {index + 1}/{len(windows)}"))
+            # a lone window runs as a pair (run_windows): its copy's CAM is dropped
+            cams = _cam(captured["a"].detach(), gradient, plus_plus)[:len(chunk)]
+            cams = functional.interpolate(cams, size=tuple(roi), mode="trilinear", align_corners=False)[:, 0]
+            for window, cam in zip(chunk, cams):
+                cam_volume[window.slices] += cam * window.weight
+            done += len(chunk)
+            progress(Progress(done / len(windows), f"grad-cam window {done}/{len(windows)}"))
     finally:
         handle.remove()
     return cam_volume.numpy()

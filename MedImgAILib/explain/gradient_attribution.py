@@ -1,115 +1,132 @@
-"""Gradient attributions through the sliding windows: vanilla gradient, SmoothGrad, integrated gradients.
+"""Gradients through the sliding windows, and the attributions made of them alone: vanilla gradient, SmoothGrad.
 
-Each window's weighted target score is differentiated with respect to that window's input; window maps are
-summed (the weights already split each voxel's output between windows). Integrated-gradient steps are
-batched, so memory is bounded by `batch` window copies.
+Each window's weighted target score is differentiated with respect to that window's input and the window maps
+are summed (the weights already split each voxel's output between windows). Every gradient a method needs (one
+per window, per noisy copy, per integration node) is a sample; samples go through the network `batch` at a time
+whatever window they come from, like windows in inference (window_batch: one window per call costs about 3x on
+the CPU).
 """
 
 from __future__ import annotations
 
-from typing import Callable
+import itertools
+import math
+from dataclasses import dataclass
+from typing import Iterable, Iterator
 
 import numpy as np
 import torch
-from scipy import ndimage
 
 from MedImgAILib.explain.target import Target
-from MedImgAILib.explain.windows import blending_windows
+from MedImgAILib.explain.windows import Window, blending_windows
+from MedImgAILib.inference.memory_estimate import window_bytes
+from MedImgAILib.inference.window_batch import choose_window_batch, run_windows
 from MedImgAILib.runtime import CancelToken, Progress, ProgressCallback, no_progress
 
-__all__ = ["blurred_baseline", "integrated_gradients", "smoothgrad", "target_score", "vanilla_gradient"]
+__all__ = ["GradientSample", "accumulate_gradients", "gradient_batch", "relevant_windows", "smoothgrad",
+           "target_score", "vanilla_gradient", "window_gradients", "window_inputs", "window_scores"]
+
+# A window kept for the backward pass holds about three times the activations of an inference window.
+GRADIENT_MEMORY_FACTOR = 3
 
 
-def _relevant_windows(volume: torch.Tensor, target: Target, roi, overlap):
+@dataclass(frozen=True)
+class GradientSample:
+    window: Window
+    inputs: torch.Tensor  # (1, C, *roi): the point where the gradient is taken
+    factor: torch.Tensor | float = 1.0  # (C, *roi) or a number: multiplies the gradient before it is added
+    tag: int = 0  # which of the caller's windows (or groups) the sample belongs to
+
+
+def relevant_windows(volume: torch.Tensor, target: Target, roi, overlap) -> list[Window]:
+    """The windows that contain target voxels: the others add nothing to the score."""
     return [w for w in blending_windows(volume.shape[2:], roi, overlap) if target.region[w.slices].any()]
 
 
-def _accumulate(network: torch.nn.Module, volume: torch.Tensor, target: Target, roi, overlap,
-                per_window: Callable[..., torch.Tensor],
-                progress: ProgressCallback, cancel: CancelToken | None, stage: str) -> np.ndarray:
-    attribution = torch.zeros_like(volume[0])
-    windows = _relevant_windows(volume, target, roi, overlap)
-    for index, window in enumerate(windows):
+def gradient_batch(volume: torch.Tensor, roi) -> int:
+    """Samples per network call on the volume's device."""
+    return choose_window_batch(volume.device, GRADIENT_MEMORY_FACTOR * window_bytes(math.prod(roi)), 1 << 16)
+
+
+def window_inputs(volume: torch.Tensor, window: Window) -> torch.Tensor:
+    return volume[(slice(None), slice(None), *window.slices)]
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def window_gradients(network: torch.nn.Module, target: Target, samples: Iterable[GradientSample], count: int,
+                     batch: int, progress: ProgressCallback = no_progress, cancel: CancelToken | None = None,
+                     stage: str = "gradient") -> Iterator[tuple[GradientSample, torch.Tensor]]:
+    """(sample, factor * d(window's target score)/d(inputs)) for every sample, batch samples per network call."""
+    done = 0
+    for chunk in _chunks(samples, batch):
         if cancel is not None:
             cancel.raise_if_cancelled()
-        region = (slice(None), slice(None), *window.slices)
+        inputs = torch.cat([sample.inputs for sample in chunk]).detach().requires_grad_(True)
+        masks = torch.stack([target.window_mask(sample.window) for sample in chunk])
+        with torch.enable_grad():
+            score = target.score(run_windows(network, inputs), masks)
+            (gradient,) = torch.autograd.grad(score.sum(), inputs)
+        done += len(chunk)
+        progress(Progress(min(done / max(count, 1), 1.0), f"{stage} {done}/{count}"))
+        for sample, sample_gradient in zip(chunk, gradient):
+            yield sample, sample.factor * sample_gradient
 
-        def score(batch: torch.Tensor, window=window) -> torch.Tensor:
-            return target.window_score(network(batch), window.weight, window.slices)
 
-        attribution[region[1:]] += per_window(volume[region], score, region)[0]
-        progress(Progress((index + 1) / max(len(windows), 1), f"{stage} window {index + 1}/{len(windows)}"))
-    return attribution.numpy()
+def accumulate_gradients(network: torch.nn.Module, volume: torch.Tensor, target: Target,
+                         samples: Iterable[GradientSample], count: int, batch: int,
+                         progress: ProgressCallback = no_progress, cancel: CancelToken | None = None,
+                         stage: str = "gradient") -> torch.Tensor:
+    """The sum of window_gradients, each placed at its window: (C, i, j, k)."""
+    attribution = torch.zeros_like(volume[0])
+    for sample, gradient in window_gradients(network, target, samples, count, batch, progress, cancel, stage):
+        attribution[(slice(None), *sample.window.slices)] += gradient
+    return attribution
 
 
-def _gradient(inputs: torch.Tensor, score: Callable[[torch.Tensor], torch.Tensor], region=None) -> torch.Tensor:
-    inputs = inputs.detach().clone().requires_grad_(True)
-    with torch.enable_grad():
-        (gradient,) = torch.autograd.grad(score(inputs).sum(), inputs)
-    return gradient
+def window_scores(network: torch.nn.Module, volume: torch.Tensor, target: Target, windows: list[Window],
+                  batch: int) -> np.ndarray:
+    """Each window's share of the blended target score of volume."""
+    scores = []
+    with torch.inference_mode():
+        for chunk in _chunks(windows, batch):
+            inputs = torch.cat([window_inputs(volume, window) for window in chunk])
+            masks = torch.stack([target.window_mask(window) for window in chunk])
+            scores.extend(target.score(run_windows(network, inputs), masks)[:len(chunk)].tolist())
+    return np.array(scores, dtype=np.float64)
 
 
 def target_score(network: torch.nn.Module, volume: torch.Tensor, target: Target, roi, overlap) -> float:
-    """The blended target score of volume, f(x), summed window by window."""
-    total = 0.0
-    with torch.no_grad():
-        for window in _relevant_windows(volume, target, roi, overlap):
-            region = (slice(None), slice(None), *window.slices)
-            total += float(target.window_score(network(volume[region]), window.weight, window.slices).sum())
-    return total
+    """The blended target score of volume, f(x), summed over the windows that contain the target."""
+    windows = relevant_windows(volume, target, roi, overlap)
+    return float(window_scores(network, volume, target, windows, gradient_batch(volume, roi)).sum())
 
 
 def vanilla_gradient(network, volume, target, roi, overlap, progress=no_progress, cancel=None) -> np.ndarray:
     """d f / d x, (channels, i, j, k)."""
-    return _accumulate(network, volume, target, roi, overlap, _gradient, progress, cancel, "gradient")
+    windows = relevant_windows(volume, target, roi, overlap)
+    samples = (GradientSample(window, window_inputs(volume, window)) for window in windows)
+    return accumulate_gradients(network, volume, target, samples, len(windows), gradient_batch(volume, roi),
+                                progress, cancel, "gradient").numpy()
 
 
 def smoothgrad(network, volume, target, roi, overlap, samples: int = 8, noise_fraction: float = 0.1,
-               batch: int = 4, seed: int = 0, progress=no_progress, cancel=None) -> np.ndarray:
+               seed: int = 0, progress=no_progress, cancel=None) -> np.ndarray:
     """Mean gradient over noisy copies (noise: noise_fraction of each channel's value range)."""
     generator = torch.Generator().manual_seed(seed)
     spread = (volume.amax(dim=(0, 2, 3, 4)) - volume.amin(dim=(0, 2, 3, 4))).view(1, -1, 1, 1, 1) * noise_fraction
+    windows = relevant_windows(volume, target, roi, overlap)
 
-    def per_window(inputs, score, region):
-        total = torch.zeros_like(inputs)
-        for start in range(0, samples, batch):
-            count = min(batch, samples - start)
-            noisy = inputs.repeat(count, 1, 1, 1, 1) + spread * torch.randn((count, *inputs.shape[1:]), generator=generator)
-            total += _gradient(noisy, score).sum(0, keepdim=True)
-        return total / samples
+    def noisy_copies() -> Iterator[GradientSample]:
+        for window in windows:
+            inputs = window_inputs(volume, window)
+            for _ in range(samples):
+                noise = spread * torch.randn(inputs.shape, generator=generator)
+                yield GradientSample(window, inputs + noise, 1.0 / samples)
 
-    return _accumulate(network, volume, target, roi, overlap, per_window, progress, cancel, "smoothgrad")
-
-
-def blurred_baseline(volume: torch.Tensor, sigma_voxels: float = 8.0) -> torch.Tensor:
-    """Each channel Gaussian-blurred: the image without its local structure."""
-    blurred = np.stack([ndimage.gaussian_filter(channel, sigma_voxels) for channel in volume[0].numpy()])
-    return torch.from_numpy(blurred[None].astype(np.float32))
-
-
-def integrated_gradients(network, volume, target, roi, overlap, baseline: torch.Tensor | None = None,
-                         steps: int = 32, batch: int = 4, blur_voxels: float = 8.0, progress=no_progress,
-                         cancel=None) -> np.ndarray:
-    """(x - x0) times the mean gradient along the straight path from baseline x0 to x.
-
-    The path integral uses Gauss-Legendre quadrature with `steps` nodes (far more accurate than a Riemann sum
-    for the same number of gradient evaluations); attributions sum to f(x) - f(x0) up to its error. The default
-    baseline is the input blurred (Gaussian, sigma `blur_voxels`): with instance normalisation a constant
-    (e.g. zero) image is degenerate, f jumps right next to it and no affordable step count integrates that.
-    """
-    if baseline is None:
-        baseline = blurred_baseline(volume, blur_voxels)
-    nodes, weights = np.polynomial.legendre.leggauss(steps)
-    alphas = torch.tensor((nodes + 1) / 2, dtype=volume.dtype)
-    quadrature = torch.tensor(weights / 2, dtype=volume.dtype)  # sums to 1 over [0, 1]
-
-    def per_window(x, score, region):
-        x0 = baseline[region]
-        gradient_sum = torch.zeros_like(x)
-        for start in range(0, steps, batch):
-            chunk = alphas[start:start + batch].view(-1, 1, 1, 1, 1)
-            weight = quadrature[start:start + batch].view(-1, 1, 1, 1, 1)
-            gradient_sum += (weight * _gradient(x0 + chunk * (x - x0), score)).sum(0, keepdim=True)
-        return (x - x0) * gradient_sum
-
-    return _accumulate(network, volume, target, roi, overlap, per_window, progress, cancel, "integrated gradients")
+    return accumulate_gradients(network, volume, target, noisy_copies(), len(windows) * samples,
+                                gradient_batch(volume, roi), progress, cancel, "smoothgrad").numpy()

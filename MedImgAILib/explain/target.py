@@ -18,15 +18,18 @@ class Target:
     channel: int  # output channel of the label (0 is background)
     region: np.ndarray  # bool (i, j, k) on the model grid: the voxels whose logits are summed
 
-    def window_score(self, logits: torch.Tensor, weight: torch.Tensor, slices) -> torch.Tensor:
-        """Weighted sum of the label's logit minus the background logit over the region, for one window.
+    def window_mask(self, window) -> torch.Tensor:
+        """(i, j, k) weight of each voxel of the window in the score: its blending share inside the region."""
+        return window.weight * torch.from_numpy(self.region[window.slices])
+
+    def score(self, logits: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+        """Per batch element, the mask-weighted sum of the label's logit minus the background logit.
 
         The logit difference makes the score the evidence for the label against background, which is what a
-        softmax segmentation decides on.
+        softmax segmentation decides on. masks: (i, j, k) for every element, or (batch, i, j, k).
         """
-        region = torch.from_numpy(self.region[slices]).to(logits.device)
         margin = logits[:, self.channel] - logits[:, 0]
-        return (margin * (weight.to(logits.device) * region)).flatten(1).sum(1)
+        return (margin * masks.to(logits.device)).flatten(1).sum(1)
 
 
 def region_of(prediction: np.ndarray, channel: int, component: int | None = None) -> np.ndarray:
