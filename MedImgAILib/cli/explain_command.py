@@ -28,7 +28,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--component", type=whole_number(1),
                         help="only the n-th largest connected region of the prediction (1 = the largest)")
     parser.add_argument("--layer", help="Grad-CAM layer (default: the decoder's last feature map)")
-    parser.add_argument("--steps", type=whole_number(1), default=32, help="integrated-gradient steps (default: %(default)s)")
+    parser.add_argument("--steps", type=whole_number(1), default=32,
+                        help="the most integrated-gradient steps per window; fewer where 4 already sum to the "
+                             "window's score difference (default: %(default)s)")
     parser.add_argument("--samples", type=whole_number(1), default=8, help="TTA / MC-dropout / SmoothGrad samples")
     parser.add_argument("--output", help="map file; for several maps (e.g. per modality) the name gets a suffix")
     parser.add_argument("--report", help="write the table (modality shares, confidence, points) as JSON here")
