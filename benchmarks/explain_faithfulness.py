@@ -1,6 +1,6 @@
 """Faithfulness of the explanation methods on the shipped model and the test patients.
 
-Run by hand:  .venv/bin/python benchmarks/explain_faithfulness.py [--patients N]
+Run by hand:  .venv/bin/python benchmarks/explain_faithfulness.py [--patients N] [--methods ig,ig-uniform16,...]
               .venv/bin/python benchmarks/explain_faithfulness.py --modality [--with-ig] [--output FILE.md]
 
 Per patient and method (maps on the model grid, target = tumour logit margin over the predicted tumour):
@@ -18,9 +18,10 @@ Per patient and method (maps on the model grid, target = tumour logit margin ove
 --modality: "which modality mattered" on every patient of sts-multimodal. Reference: the Dice (against the expert
 contour) lost when one input image is replaced by a constant image equal to its median, through `medimgai
 segment`'s path (issue 19's measurement). Against it: the ablation shares with each replacement (mean, blur,
-shuffle) and, with --with-ig, the integrated-gradient shares the explain command reported before; per method the
-fraction of patients whose top modality is the reference's, the mean Spearman correlation of the shares with the
-reference drops, and the mean share of inputs whose removal changes the Dice by less than 0.01.
+shuffle; --replacements) and on each basis (the evidence lost; how much of the prediction changes), and, with
+--with-ig, the integrated-gradient shares the explain command reported before; per method the fraction of
+patients whose top modality is the reference's, the mean Spearman correlation of the shares with the reference
+drops, and the mean share of inputs whose removal changes the Dice by less than 0.01.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from MedImgAILib.explain.gradcam import grad_cam
 from MedImgAILib.explain.gradient_attribution import smoothgrad, target_score, vanilla_gradient
 from MedImgAILib.explain.integrated_gradients import integrated_gradients
 from MedImgAILib.explain.explain_engine import IG_FIRST_STEPS
-from MedImgAILib.explain.modality_ablation import REPLACEMENTS, ablate_modalities, ablation_shares
+from MedImgAILib.explain.modality_ablation import REPLACEMENTS, SHARE_BASES, ablate_modalities, ablation_shares
 from MedImgAILib.explain.occlusion import occlusion_sensitivity
 from MedImgAILib.explain.target import Target, region_of
 from MedImgAILib.inference import Segmenter
@@ -55,9 +56,9 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "sts-multimodal
 FRACTIONS = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3)
 
 
-def _ig_map(network, volume, target, roi, overlap) -> tuple[np.ndarray, dict]:
-    """The explain command's integrated gradients (its node rule) and how complete they came out."""
-    result = integrated_gradients(network, volume, target, roi, overlap, first_steps=IG_FIRST_STEPS)
+def _ig_map(network, volume, target, roi, overlap, first_steps=IG_FIRST_STEPS, steps=32) -> tuple[np.ndarray, dict]:
+    """Integrated gradients (by default the explain command's node rule) and how complete they came out."""
+    result = integrated_gradients(network, volume, target, roi, overlap, first_steps=first_steps, steps=steps)
     return np.abs(result.attribution).sum(0), {"ig_completeness": result.completeness, "ig_steps": result.steps}
 
 
@@ -69,6 +70,7 @@ def maps_for(network, volume, target, roi, overlap):
         "gradient": lambda: (np.abs(vanilla_gradient(network, volume, target, roi, overlap)).sum(0), {}),
         "smoothgrad": lambda: (np.abs(smoothgrad(network, volume, target, roi, overlap, samples=4)).sum(0), {}),
         "ig": lambda: _ig_map(network, volume, target, roi, overlap),
+        "ig-uniform16": lambda: _ig_map(network, volume, target, roi, overlap, 16, 16),  # the previous rule
         "occlusion": lambda: (occlusion_sensitivity(network, volume, target, roi, overlap), {}),
     }
 
@@ -115,10 +117,11 @@ def _ig_shares(network, volume, target, roi, overlap, names) -> dict[str, float]
     return {name: float(t / totals.sum()) for name, t in zip(names, totals)}
 
 
-def modality_section(model, patients, with_ig: bool) -> str:
+def modality_section(model, patients, with_ig: bool, replacements=REPLACEMENTS) -> str:
     network, spec = model.network, model.spec
     names, segmenter = spec.input_names, Segmenter(model, "cpu")
-    methods = [f"ablation ({r})" for r in REPLACEMENTS] + (["integrated gradients"] if with_ig else [])
+    methods = [f"ablation ({r}, {b})" for r in replacements for b in SHARE_BASES] \
+        + (["integrated gradients"] if with_ig else [])
     rows = []
     for patient in patients:
         images, truth = case_images(DATA, patient, names), reference_mask(DATA, patient)
@@ -131,12 +134,13 @@ def modality_section(model, patients, with_ig: bool) -> str:
         logits = run_sliding_window(network, volume, spec.patch_size, spec.overlap)
         target = Target(1, region_of(logits[0].argmax(0).numpy(), 1))
         shares, seconds = {}, {}
-        for replacement in REPLACEMENTS:
+        for replacement in replacements:
             started = time.perf_counter()
             effects, _ = ablate_modalities(network, volume, logits, target, spec.patch_size, spec.overlap, names,
                                            replacement)
-            seconds[f"ablation ({replacement})"] = time.perf_counter() - started
-            shares[f"ablation ({replacement})"] = ablation_shares(effects)
+            for basis in SHARE_BASES:
+                seconds[f"ablation ({replacement}, {basis})"] = time.perf_counter() - started
+                shares[f"ablation ({replacement}, {basis})"] = ablation_shares(effects, basis)
         if with_ig and target.region.any():
             started = time.perf_counter()
             shares["integrated gradients"] = _ig_shares(network, volume, target, spec.patch_size, spec.overlap, names)
@@ -176,7 +180,10 @@ def modality_section(model, patients, with_ig: bool) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--patients", type=int, help="only the first N patients (default: all of the section's)")
+    parser.add_argument("--methods", help="comma-separated subset of the methods (default: all)")
     parser.add_argument("--modality", action="store_true", help="only the per-modality section, on every patient")
+    parser.add_argument("--replacements", default=",".join(REPLACEMENTS),
+                        help="--modality: how an input is taken away (default: %(default)s)")
     parser.add_argument("--with-ig", action="store_true", help="--modality: also the integrated-gradient shares")
     parser.add_argument("--output", type=Path, help="--modality: write the tables here too")
     arguments = parser.parse_args()
@@ -184,7 +191,7 @@ def main() -> None:
     if arguments.modality:
         model = load_model("sts-gtv-ct-pet-mr")
         patients = sorted(p.name for p in DATA.glob("STS_*"))[: arguments.patients]
-        report = modality_section(model, patients, arguments.with_ig)
+        report = modality_section(model, patients, arguments.with_ig, arguments.replacements.split(","))
         print(report)
         if arguments.output:
             arguments.output.write_text(report + "\n")
@@ -215,6 +222,8 @@ def main() -> None:
         deleted = torch.zeros_like(volume)
         random_auc = deletion_auc(network, volume, deleted, target, roi, overlap, rng.random(target.region.shape), box)
         for method, compute in maps_for(network, volume, target, roi, overlap).items():
+            if arguments.methods and method not in arguments.methods.split(","):
+                continue
             started = time.perf_counter()
             saliency, extras = compute()
             seconds = time.perf_counter() - started
@@ -235,10 +244,14 @@ def main() -> None:
     print("| --- | --- | --- | --- | --- | --- |")
     for method in maps_for(network, volume, target, roi, overlap):
         selected = [r for r in rows if r["method"] == method]
+        if not selected:
+            continue
         rho = [r["randomisation_spearman"] for r in selected if "randomisation_spearman" in r]
         completeness = [r["ig_completeness"] for r in selected if "ig_completeness" in r]
         rho_text = f"{np.mean(rho):.2f}" if rho else "-"
-        completeness_text = f"{np.mean(completeness):.3f}" if completeness else "-"
+        completeness_text = (f"{np.mean(completeness):.3f} (range {np.min(completeness):.3f}-{np.max(completeness):.3f}"
+                             f", {np.mean([r['ig_steps'] for r in selected]):.1f} steps per window)"
+                             if completeness else "-")
         print(f"| {method} | {sum(r['hit'] for r in selected)}/{len(selected)} | "
               f"{np.mean([r['deletion_auc'] for r in selected]):.3f} ({np.mean([r['random_auc'] for r in selected]):.3f}) | "
               f"{np.mean([r['seconds'] / r['inference_s'] for r in selected]):.2f}x | {rho_text} | {completeness_text} |")

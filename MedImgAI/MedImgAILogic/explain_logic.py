@@ -55,6 +55,7 @@ def _table_rows(result) -> list[tuple[str, float]]:
     if completeness:
         rows.append(("sum of attributions", completeness["sum_of_attributions"]))
         rows.append(("score minus baseline score", completeness["score"] - completeness["baseline_score"]))
+        rows.append(("integration steps per window (mean)", completeness["mean_steps_per_window"]))
     return rows
 
 

@@ -26,7 +26,7 @@ from MedImgAILib.inference.sliding_window import run_sliding_window
 from MedImgAILib.metrics import dice
 from MedImgAILib.runtime import CancelToken, Progress, ProgressCallback, no_progress
 
-__all__ = ["REPLACEMENTS", "ModalityEffect", "ablate_modalities", "ablation_shares", "uninformative"]
+__all__ = ["REPLACEMENTS", "SHARE_BASES", "ModalityEffect", "ablate_modalities", "ablation_shares", "uninformative"]
 
 REPLACEMENTS = ("mean", "blur", "shuffle")
 BLUR_VOXELS = 8.0
@@ -86,8 +86,23 @@ def ablate_modalities(network: torch.nn.Module, volume: torch.Tensor, logits: to
     return effects, maps
 
 
-def ablation_shares(effects: Sequence[ModalityEffect]) -> dict[str, float]:
-    """Each input's positive evidence drop over their sum (all zero when no input's removal lowers the evidence)."""
-    positive = {effect.name: max(effect.evidence_drop, 0.0) for effect in effects}
+SHARE_BASES = ("evidence", "prediction")
+
+
+def _loss(effect: ModalityEffect, basis: str) -> float:
+    if basis == "evidence":
+        return effect.evidence_drop
+    if basis == "prediction":
+        return 1.0 - effect.dice_to_full
+    raise ValueError(f"unknown share basis {basis!r}; choose one of {', '.join(SHARE_BASES)}")
+
+
+def ablation_shares(effects: Sequence[ModalityEffect], basis: str = "evidence") -> dict[str, float]:
+    """Each input's positive loss over their sum (all zero when no input's removal loses anything).
+
+    basis 'evidence': the drop of the tumour evidence; 'prediction': how much of the predicted label changes
+    (1 - Dice to the prediction with every input).
+    """
+    positive = {effect.name: max(_loss(effect, basis), 0.0) for effect in effects}
     total = sum(positive.values())
     return {name: (drop / total if total > 0 else 0.0) for name, drop in positive.items()}

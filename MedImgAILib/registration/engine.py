@@ -16,6 +16,7 @@ import SimpleITK as sitk
 from MedImgAILib.errors import InputError
 from MedImgAILib.geometry import fields_of_view_intersect
 from MedImgAILib.geometry import same_geometry
+from MedImgAILib.registration.body_outline import body_outline
 from MedImgAILib.registration.presets import Preset, get_preset
 from MedImgAILib.registration.quality import (
     QualityReport,
@@ -82,7 +83,13 @@ def _prepared(image: sitk.Image, window: tuple[float, float] | None) -> sitk.Ima
     return sitk.Clamp(image, sitk.sitkFloat32, *window) if window else image
 
 
-def _guidance(preset: Preset, structures, fixed_mask, moving_mask) -> GuidanceImages | None:
+def _guidance(preset: Preset, fixed, moving, structures, fixed_mask, moving_mask) -> GuidanceImages | None:
+    if preset.outlines is not None:
+        if structures is not None or fixed_mask is not None or moving_mask is not None:
+            raise InputError(None, f"{preset.name} aligns the body outlines it finds in the images; it takes no "
+                                   "structures or masks")
+        return guidance_images(body_outline(fixed, preset.outlines[0], "fixed image"),
+                               body_outline(moving, preset.outlines[1], "moving image"))
     if structures is not None and any(structure is None for structure in structures):
         raise InputError(None, "a structure is needed on both images (a fixed and a moving structure)")
     if not preset.guided_by_structures:
@@ -259,7 +266,7 @@ def register(fixed: sitk.Image, moving: sitk.Image, preset: str | Preset = "gene
             raise InputError(f"{role} structure", f"lies outside the {role} image (they share no space): is it "
                                                   f"contoured on the {role} image?")
     started = time.perf_counter()
-    guidance = _guidance(preset, structures, fixed_mask, moving_mask)
+    guidance = _guidance(preset, fixed, moving, structures, fixed_mask, moving_mask)
     if guidance is not None:
         fixed_f, moving_f, fixed_mask = guidance.fixed, guidance.moving, guidance.fixed_region
     else:

@@ -25,7 +25,8 @@ def test_register_writes_a_transform_slicer_and_simpleitk_read_plus_volume_and_r
                       "--output-transform", tmp_path / "pet_to_ct.h5", "--output-volume", tmp_path / "pet_on_ct.nii.gz",
                       "--report", tmp_path / "report.json")
     assert result.returncode == 0, result.stderr
-    assert "metric (mattes)" in result.stdout and "maps fixed to moving points" in result.stdout
+    assert "metric (meansquares)" in result.stdout and "maps fixed to moving points" in result.stdout
+    assert "structure Dice" in result.stdout  # of the two body outlines the preset aligns
     transform = sitk.ReadTransform(str(tmp_path / "pet_to_ct.h5"))
     assert transform.IsLinear()
     resampled = sitk.ReadImage(str(tmp_path / "pet_on_ct.nii.gz"))

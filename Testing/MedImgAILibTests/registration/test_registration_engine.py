@@ -36,15 +36,27 @@ def test_a_displaced_copy_of_the_ct_is_recovered_to_a_fraction_of_a_voxel(the_ct
     assert reports[-1].fraction == 1.0 and any("rigid level" in r.stage for r in reports)
 
 
-def test_pet_to_ct_finds_the_same_alignment_whatever_the_starting_displacement(an_sts_nifti_case, the_ct,
-                                                                              tumour_points):
+def test_pet_to_ct_holds_the_scanners_alignment_whatever_the_starting_displacement(an_sts_nifti_case, the_ct,
+                                                                                   tumour_points):
+    """PET and CT from one PET/CT scanner: the truth is the scanner's alignment. Mutual information put this PET
+    8.4 mm away from it; the body outlines bring it back to within a third of a PET voxel (measured 1.6 mm)."""
     pet = read_image(an_sts_nifti_case / "PET_image.nii.gz")
-    reference = register(the_ct, pet, "pet-to-ct-rigid").transform
     truth = sitk.Euler3DTransform(tuple(tumour_points.mean(0)), np.radians(-12), np.radians(6), np.radians(9), (15, 10, -12))
     result = register(the_ct, displace_image(pet, truth), "pet-to-ct-rigid")
-    expected = sitk.CompositeTransform([truth, reference])  # reference first, then the displacement
-    assert mean_point_error(result.transform, expected, tumour_points) < 2.0
-    assert result.report.runtime_s < 30
+    assert mean_point_error(result.transform, truth, tumour_points) < 3.0
+    undisplaced = register(the_ct, pet, "pet-to-ct-rigid").transform
+    assert mean_point_error(undisplaced, sitk.Transform(), tumour_points) < 3.0
+    assert result.report.structure_dice_after > result.report.structure_dice_before
+    assert result.report.warnings == []
+
+
+def test_pet_to_ct_refuses_a_pet_with_no_body_outline_in_it(an_sts_nifti_case, the_ct):
+    pet = read_image(an_sts_nifti_case / "PET_image.nii.gz")
+    inside_the_body = pet[0:10, 0:10, :]  # a 55 x 55 mm corner of this PET that is all tissue (SUV 0.18 and more)
+    with pytest.raises(InputError, match="moving image: the body fills its whole field of view"):
+        register(the_ct, inside_the_body, "pet-to-ct-rigid")
+    with pytest.raises(InputError, match="takes no structures or masks"):
+        register(the_ct, pet, "pet-to-ct-rigid", fixed_mask=the_ct > -400)
 
 
 def test_the_resampled_moving_image_lies_on_the_fixed_grid(an_sts_nifti_case, the_ct):
