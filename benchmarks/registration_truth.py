@@ -48,6 +48,13 @@ def _timed(function, *arguments, **options):
     return function(*arguments, **options), time.perf_counter() - started
 
 
+def _ours_and_textbook(fixed: sitk.Image, moving: sitk.Image, preset: str):
+    """(our result, its seconds, the textbook transform, its seconds) for one pair, in the same run."""
+    result, seconds = _timed(register, fixed, moving, preset)
+    baseline, baseline_seconds = _timed(textbook, fixed, moving)
+    return result, seconds, baseline, baseline_seconds
+
+
 def _points(image: sitk.Image, indices_zyx: np.ndarray) -> np.ndarray:
     return np.array([image.TransformIndexToPhysicalPoint([int(v) for v in i[::-1]]) for i in indices_zyx])
 
@@ -70,9 +77,8 @@ def pet_ct(preset: str, rng: np.random.Generator, patients: int | None) -> list[
         points = _mask_points(ct, sitk.GetArrayViewFromImage(read_image(folder / "CT_mask.nii.gz")) > 0, every=5)
         truth = random_rigid_transform(rng, points.mean(axis=0))
         moved = displace_image(pet, truth)
-        result, seconds = _timed(register, ct, moved, preset)
+        result, seconds, baseline, baseline_seconds = _ours_and_textbook(ct, moved, preset)
         offset = mean_point_error(register(ct, pet, preset).transform, sitk.Transform(), points)
-        baseline, baseline_seconds = _timed(textbook, ct, moved)
         row = (mean_point_error(result.transform, truth, points), seconds, offset,
                mean_point_error(baseline, truth, points), baseline_seconds)
         rows.append(row)
@@ -109,8 +115,7 @@ def ms_same_session(preset: str, rng: np.random.Generator, repeats: int) -> list
                 displacement = random_rigid_transform(rng, points.mean(axis=0), 10.0, 10.0)
                 truth = sitk.CompositeTransform([displacement, authors])  # fixed -> authors' moving -> displaced
                 moved = displace_image(moving, displacement)
-                result, seconds = _timed(register, fixed, moved, preset)
-                baseline, baseline_seconds = _timed(textbook, fixed, moved)
+                result, seconds, baseline, baseline_seconds = _ours_and_textbook(fixed, moved, preset)
                 row = (mean_point_error(displacement, sitk.Transform(), points),
                        mean_point_error(result.transform, truth, points), seconds,
                        mean_point_error(baseline, truth, points), baseline_seconds)
@@ -142,8 +147,7 @@ def spinal_cord(preset: str, rng: np.random.Generator, repeats: int) -> list[str
     for index in range(repeats):
         displacement = random_rigid_transform(rng, centre, 10.0, 10.0)
         moved, moved_cord = displace_image(t1, displacement), displace_image(t1_cord, displacement)
-        result, seconds = _timed(register, t2, moved, preset)
-        baseline, baseline_seconds = _timed(textbook, t2, moved)
+        result, seconds, baseline, baseline_seconds = _ours_and_textbook(t2, moved, preset)
         row = (_cord_dice(moved_cord, t2_cord, result.transform), seconds,
                _cord_dice(moved_cord, t2_cord, baseline), baseline_seconds)
         rows.append(row)
