@@ -48,7 +48,7 @@ def _table_rows(result) -> list[tuple[str, float]]:
     for name, effect in result.table.get("modality_ablation", {}).items():
         rows.append((f"evidence lost without {name}", effect["evidence_drop"]))
         rows.append((f"Dice to the full prediction without {name}", effect["dice_to_full"]))
-    rows += [(f"share of the evidence {name}", share) for name, share in result.table.get("modality_shares", {}).items()]
+    rows += [(f"share of the prediction change {name}", share) for name, share in result.table.get("modality_shares", {}).items()]
     rows += [(f"confidence region {r['region']} ({r['voxels']} voxels)", r["confidence"])
              for r in result.table.get("segment_confidence", [])]
     completeness = result.table.get("completeness")

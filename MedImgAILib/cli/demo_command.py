@@ -196,7 +196,7 @@ def _explain_tumour(scene, logic, model, inputs, report: DemoReport, pictures: _
             shares = table["modality_shares"]
             details = "; " + ", ".join(f"{name} {100 * share:.0f} %" for name, share in shares.items())
             for name, share in shares.items():
-                step.add(f"{name}: share of the tumour evidence lost without it", f"{100 * share:.0f} %")
+                step.add(f"{name}: share of the prediction change without it", f"{100 * share:.0f} %")
         elif "segment_confidence" in table and table["segment_confidence"]:
             details = f"; tumour confidence {table['segment_confidence'][0]['confidence']:.3f}"
             step.add("tumour confidence", f"{table['segment_confidence'][0]['confidence']:.3f}")

@@ -83,7 +83,7 @@ def _run(arguments: argparse.Namespace) -> int:
               f"prediction {effect['dice_to_full']:.3f}, volume x{effect['volume_ratio']:.2f}")
     shares = result.table.get("modality_shares")
     if shares:
-        print("which modality mattered (share of the evidence lost when it is taken away): "
+        print("which modality mattered (share of how much the prediction changes when it is taken away): "
               + ", ".join(f"{name} {100 * share:.0f} %" for name, share in shares.items()))
     for region in result.table.get("segment_confidence", []):
         print(f"region {region['region']}: {region['voxels']} voxels, confidence {region['confidence']:.3f}")

@@ -8,7 +8,8 @@ one input replaced, in its own normalised space, by a version that carries no sp
 - ``mean``: the input's mean value everywhere;
 - ``blur``: the input heavily blurred (Gaussian, 8 voxels), its local structure gone, its regional level kept;
 - ``shuffle``: the input's own voxel values in a random order (the same histogram, no structure).
-The share of an input is its drop of evidence over the sum of the positive drops: an input whose removal leaves the
+The share of an input is its loss over the sum of the positive losses, the loss being the drop of evidence or how
+much of the predicted label changes (1 - Dice to the prediction with every input): an input whose removal leaves the
 prediction as it was gets a share of zero.
 """
 

@@ -27,7 +27,7 @@ def test_explaining_a_segment_adds_aligned_maps_and_a_table(a_scene, the_sample_
         assert node.GetDisplayNode().GetColorNodeID() == "vtkMRMLColorTableNodeFileInferno.txt"
     table = outcome.table_node.GetTable()
     items = [table.GetValue(row, 0).ToString() for row in range(table.GetNumberOfRows())]
-    assert {"share of the evidence CT", "share of the evidence PET", "share of the evidence MR",
+    assert {"share of the prediction change CT", "share of the prediction change PET", "share of the prediction change MR",
             "evidence lost without PET", "Dice to the full prediction without MR"} <= set(items)
     assert red.GetForegroundVolumeID() == outcome.map_nodes[0].GetID()
 
