@@ -150,6 +150,10 @@ def _method(stage: Stage, fixed_mask, moving_mask, seed: int = 20261121) -> sitk
     method.SetMetricSamplingStrategy(method.RANDOM)
     method.SetMetricSamplingPercentage(stage.sampling_fraction, seed)
     method.SetInterpolator(sitk.sitkLinear)
+    # Gradients at the sampled points only: filtering the whole image at every level costs more than the few
+    # percent of voxels the metric samples (measured on 320 x 320 MR: about a third of the time).
+    method.SetMetricUseFixedImageGradientFilter(False)
+    method.SetMetricUseMovingImageGradientFilter(False)
     if fixed_mask is not None:
         method.SetMetricFixedMask(fixed_mask)
     if moving_mask is not None:
