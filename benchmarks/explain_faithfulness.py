@@ -59,7 +59,7 @@ FRACTIONS = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3)
 def _ig_map(network, volume, target, roi, overlap, first_steps=IG_FIRST_STEPS, steps=32) -> tuple[np.ndarray, dict]:
     """Integrated gradients (by default the explain command's node rule) and how complete they came out."""
     result = integrated_gradients(network, volume, target, roi, overlap, first_steps=first_steps, steps=steps)
-    return np.abs(result.attribution).sum(0), {"ig_completeness": result.completeness, "ig_steps": result.steps}
+    return np.abs(result.attribution).sum(0), {"ig_completeness": result.completeness, "ig_steps": result.mean_steps}
 
 
 def maps_for(network, volume, target, roi, overlap):
@@ -239,7 +239,8 @@ def main() -> None:
             print(f"{patient} {method:<10} hit={row['hit']!s:<5} deletion AUC {row['deletion_auc']:.3f} "
                   f"(random {random_auc:.3f}) {seconds:.1f} s (inference {inference_s:.1f} s)"
                   + (f" randomisation rho {row['randomisation_spearman']:.2f}" if "randomisation_spearman" in row else "")
-                  + (f" IG completeness {row['ig_completeness']:.3f} ({row['ig_steps']:.1f} steps per window)" if "ig_completeness" in row else ""), flush=True)
+                  + (f" IG completeness {row['ig_completeness']:.3f} ({row['ig_steps']:.1f} steps per window)"
+                     if "ig_completeness" in row else ""), flush=True)
     print("\n| method | pointing game hits | mean deletion AUC (random) | mean time / inference | randomisation rho | IG completeness |")
     print("| --- | --- | --- | --- | --- | --- |")
     for method in maps_for(network, volume, target, roi, overlap):
