@@ -74,7 +74,7 @@ def pet_ct(preset: str, rng: np.random.Generator, patients: int | None) -> list[
     rows = []
     for folder in sorted(STS.glob("STS_*"))[:patients]:
         ct, pet = read_image(folder / "CT_image.nii.gz"), read_image(folder / "PET_image.nii.gz")
-        points = _mask_points(ct, sitk.GetArrayViewFromImage(read_image(folder / "CT_mask.nii.gz")) > 0, every=5)
+        points = _mask_points(ct, sitk.GetArrayFromImage(read_image(folder / "CT_mask.nii.gz")) > 0, every=5)
         truth = random_rigid_transform(rng, points.mean(axis=0))
         moved = displace_image(pet, truth)
         result, seconds, baseline, baseline_seconds = _ours_and_textbook(ct, moved, preset)
