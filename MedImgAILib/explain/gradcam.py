@@ -8,7 +8,7 @@ import torch.nn.functional as functional
 
 from MedImgAILib.errors import InputError
 from MedImgAILib.explain.target import Target
-from MedImgAILib.explain.gradient_attribution import relevant_windows
+from MedImgAILib.explain.gradient_attribution import relevant_windows, window_inputs
 from MedImgAILib.runtime import CancelToken, Progress, ProgressCallback, no_progress
 
 __all__ = ["default_cam_layer", "grad_cam"]
@@ -54,7 +54,7 @@ def grad_cam(network: torch.nn.Module, volume: torch.Tensor, target: Target, roi
         for index, window in enumerate(windows):
             if cancel is not None:
                 cancel.raise_if_cancelled()
-            inputs = volume[(slice(None), slice(None), *window.slices)]
+            inputs = window_inputs(volume, window)
             with torch.enable_grad():
                 score = target.score(network(inputs), target.window_mask(window)).sum()
                 (gradient,) = torch.autograd.grad(score, captured["a"])

@@ -30,14 +30,14 @@ MOST_OF_THE_FIELD_OF_VIEW = 0.97
 
 
 def _no_finer_than(image: sitk.Image, spacing_mm: float) -> sitk.Image:
-    """The image on a grid with the same origin and direction and voxels at least spacing_mm wide (linear)."""
+    """The image over the same field of view, its voxels widened to spacing_mm along the axes where they are finer."""
+    # Imported here: the inference package needs scipy, and the presets (this package) must import without it.
+    from MedImgAILib.inference.model_grid import model_grid, resample_onto
+
     spacing = [max(s, spacing_mm) for s in image.GetSpacing()]
-    if list(spacing) == list(image.GetSpacing()):
+    if spacing == list(image.GetSpacing()):
         return image
-    size = [max(int(round(n * s / t)), 1) for n, s, t in zip(image.GetSize(), image.GetSpacing(), spacing)]
-    origin = image.TransformContinuousIndexToPhysicalPoint([(t / s - 1) / 2 for s, t in zip(image.GetSpacing(), spacing)])
-    return sitk.Resample(image, size, sitk.Transform(), sitk.sitkLinear, origin, spacing, image.GetDirection(),
-                         float(sitk.GetArrayViewFromImage(image).min()))
+    return resample_onto(image, model_grid(image, spacing), default=float(sitk.GetArrayViewFromImage(image).min()))
 
 
 def _largest_region(mask: sitk.Image) -> sitk.Image:

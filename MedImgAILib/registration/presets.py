@@ -26,8 +26,8 @@ class Preset:
 CT_SOFT_TISSUE = (-300.0, 400.0)
 
 MR_RIGID = Stage("rigid", "mattes", 32, 0.1, (8, 4, 2), (4.0, 2.0, 1.0), 100, 2.0)
-# Mean squares between the blurred outlines, as for contoured structures (structure_guidance).
-OUTLINE_RIGID = Stage("rigid", "meansquares", 32, 0.5, (2, 1), (2.0, 0.0), 200, 2.0)
+# Mean squares between blurred masks: contoured structures (structure_guidance) and body outlines.
+BLURRED_MASKS_RIGID = Stage("rigid", "meansquares", 32, 0.5, (2, 1), (2.0, 0.0), 200, 2.0)
 RIGID_MULTIMODAL = Stage("rigid", "mattes", 32, 0.15, (4, 2), (2.0, 1.0), 100, 2.0)
 
 PRESETS = {
@@ -42,7 +42,7 @@ PRESETS = {
                "a quarter of its upper-quartile uptake), geometry-centre start. Mutual information "
                "between PET and CT misplaces the PET by about 5 mm on tumour crops; the outlines hold the scanner's "
                "alignment within a PET voxel (benchmarks/results/registration_truth.md).",
-               (OUTLINE_RIGID,), "geometry", 0.0, outlines=("ct", "emission")),
+               (BLURRED_MASKS_RIGID,), "geometry", 0.0, outlines=("ct", "emission")),
         Preset("mr-to-mr-affine",
                "MR onto MR (another sequence or visit), rigid then affine (12 degrees of freedom), Mattes mutual "
                "information (robust to different contrasts), geometry-centre start.",
@@ -57,7 +57,7 @@ PRESETS = {
                "contours (mean squares between the blurred masks, within 15 mm of the fixed one) after matching "
                "their centres of mass and an exhaustive search over rotations up to 20 degrees. Use it when soft "
                "tissue moved between the scans and the region around the structure is what must line up.",
-               (Stage("rigid", "meansquares", 32, 0.5, (2, 1), (2.0, 0.0), 200, 2.0),), "moments", 20.0,
+               (BLURRED_MASKS_RIGID,), "moments", 20.0,
                guided_by_structures=True),
         Preset("generic-rigid",
                "Any pair, rigid, Mattes mutual information on the raw intensities, geometry-centre start.",
